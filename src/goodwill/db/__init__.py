@@ -1,0 +1,1 @@
+"""Database access: engine, unit of work, table definitions and migrations glue."""

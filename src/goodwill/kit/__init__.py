@@ -1,0 +1,1 @@
+"""Small named helpers shared by every context: money, clock, identity normalisation."""
