@@ -42,6 +42,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(parsed, echo=echo)
         event.listen(engine, "connect", _sqlite_pragmas)
+
         # Let Python's sqlite3 leave transaction control to SQLAlchemy, and take the write
         # lock at BEGIN so two writers queue instead of failing on upgrade.
         @event.listens_for(engine, "connect")

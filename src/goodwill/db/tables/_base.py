@@ -40,4 +40,6 @@ def ts(name: str, *, nullable: bool = True, index: bool = False) -> Column[Any]:
 
 
 def ref(name: str, table: str, *, nullable: bool = True, index: bool = True) -> Column[Any]:
-    return Column(name, Id, ForeignKey(f"{table}.id", ondelete="CASCADE"), nullable=nullable, index=index)
+    return Column(
+        name, Id, ForeignKey(f"{table}.id", ondelete="CASCADE"), nullable=nullable, index=index
+    )

@@ -23,7 +23,12 @@ interactions = Table(
     UniqueConstraint("workspace_id", "idempotency_key"),
 )
 Index("ix_interactions_person_time", interactions.c.person_id, interactions.c.occurred_at)
-Index("ix_interactions_ws_kind_time", interactions.c.workspace_id, interactions.c.kind, interactions.c.occurred_at)
+Index(
+    "ix_interactions_ws_kind_time",
+    interactions.c.workspace_id,
+    interactions.c.kind,
+    interactions.c.occurred_at,
+)
 
 notes = Table(
     "notes",

@@ -1,0 +1,1 @@
+"""The timeline: one append-only interaction per touch."""
