@@ -1,0 +1,3 @@
+"""Imports every command module so each registers itself on the root app."""
+
+from goodwill.cli import stats  # noqa: F401
