@@ -1,0 +1,33 @@
+"""Relationship metrics: pure functions over Polars (or pandas) frames.
+
+RFM segments, NPS with honest intervals, retention cohorts, engagement, relationship depth,
+relationship health and relationship capital.  Everything here is pure numerics: no database, no
+web, no CLI; the scoring glue moves data between the store and these functions.  Model outputs
+(P(alive), CLV) come in as columns, so this package does not depend on the CLV models.
+
+Bad input raises :class:`MetricsError` (code ``analytics.invalid_input``) naming what to fix.
+"""
+
+from goodwill.analytics.metrics.errors import MetricsError
+from goodwill.analytics.metrics.frames import AsOf
+from goodwill.analytics.metrics.rfm import (
+    DEFAULT_RFM_SEGMENTS,
+    UNMATCHED_SEGMENT,
+    RfmSegmentRule,
+    quintile_score,
+    rfm,
+    rfm_summary,
+    score_rfm,
+)
+
+__all__ = [
+    "DEFAULT_RFM_SEGMENTS",
+    "UNMATCHED_SEGMENT",
+    "AsOf",
+    "MetricsError",
+    "RfmSegmentRule",
+    "quintile_score",
+    "rfm",
+    "rfm_summary",
+    "score_rfm",
+]
