@@ -7,6 +7,7 @@ import os
 import sys
 
 import typer
+from rich.markup import escape
 
 from goodwill.cli.output import console, err_console, print_json
 from goodwill.cli.runtime import JsonOption, WorkspaceOption, open_engine, workspace_transaction
@@ -39,26 +40,37 @@ def _register() -> None:
     from goodwill.cli import commands  # noqa: F401
 
 
-def main() -> None:
+def run(argv: list[str] | None = None) -> int:
+    """Run the command line with ``argv``; returns the exit code instead of exiting."""
     _register()
     try:
-        app()
+        app(args=argv, prog_name="goodwill", standalone_mode=True)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except GoodwillError as exc:
         err_console.print(
-            f"[red]error:[/red] {exc.message}", markup=True, highlight=False, soft_wrap=True
+            f"[red]error:[/red] {escape(exc.message)}", markup=True, highlight=False, soft_wrap=True
         )
-        sys.exit(1)
+        return 1
     except KeyboardInterrupt:
         err_console.print("interrupted")
-        sys.exit(130)
+        return 130
     except Exception as exc:  # a traceback shown to a user is a bug: say what failed, briefly
         if os.environ.get("GOODWILL_DEBUG"):
             raise
         err_console.print(
-            f"[red]internal error:[/red] {type(exc).__name__}: {exc} "
-            "(run with GOODWILL_DEBUG=1 for details and please report it)"
+            f"[red]internal error:[/red] {type(exc).__name__}: {escape(str(exc))} "
+            "(run with GOODWILL_DEBUG=1 for details and please report it)",
+            markup=True,
+            highlight=False,
+            soft_wrap=True,
         )
-        sys.exit(70)
+        return 70
+    return 0
+
+
+def main() -> None:
+    sys.exit(run())
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""People: persons, identities, merges, preferences, remembered facts, important dates, links."""
