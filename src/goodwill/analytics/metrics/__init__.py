@@ -10,6 +10,17 @@ Bad input raises :class:`MetricsError` (code ``analytics.invalid_input``) naming
 
 from goodwill.analytics.metrics.errors import MetricsError
 from goodwill.analytics.metrics.frames import AsOf
+from goodwill.analytics.metrics.nps import (
+    NPS_COLUMNS,
+    IntervalMethod,
+    NpsResult,
+    Period,
+    nps,
+    nps_by,
+    nps_class,
+    nps_from_counts,
+    nps_over_time,
+)
 from goodwill.analytics.metrics.rfm import (
     DEFAULT_RFM_SEGMENTS,
     UNMATCHED_SEGMENT,
@@ -22,10 +33,19 @@ from goodwill.analytics.metrics.rfm import (
 
 __all__ = [
     "DEFAULT_RFM_SEGMENTS",
+    "NPS_COLUMNS",
     "UNMATCHED_SEGMENT",
     "AsOf",
+    "IntervalMethod",
     "MetricsError",
+    "NpsResult",
+    "Period",
     "RfmSegmentRule",
+    "nps",
+    "nps_by",
+    "nps_class",
+    "nps_from_counts",
+    "nps_over_time",
     "quintile_score",
     "rfm",
     "rfm_summary",
