@@ -26,7 +26,9 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL: sqlite:///path.db (default goodwill.db here) or postgresql://...",
     )
     workspace: str = Field(default="default", description="Default workspace name")
-    smtp_url: str | None = Field(default=None, description="smtp://user:pass@host:587?starttls=true")
+    smtp_url: str | None = Field(
+        default=None, description="smtp://user:pass@host:587?starttls=true"
+    )
     sms_url: str | None = Field(default=None, description="HTTP endpoint of the SMS provider")
     sender_email: str = Field(default="hello@example.com")
     sender_name: str = Field(default="Goodwill")
