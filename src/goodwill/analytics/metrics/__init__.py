@@ -8,13 +8,13 @@ web, no CLI; the scoring glue moves data between the store and these functions. 
 Bad input raises :class:`MetricsError` (code ``analytics.invalid_input``) naming what to fix.
 """
 
+from goodwill.analytics.metrics.cohorts import COHORT_COLUMNS, retention_cohorts, retention_matrix
 from goodwill.analytics.metrics.errors import MetricsError
-from goodwill.analytics.metrics.frames import AsOf
+from goodwill.analytics.metrics.frames import AsOf, Period
 from goodwill.analytics.metrics.nps import (
     NPS_COLUMNS,
     IntervalMethod,
     NpsResult,
-    Period,
     nps,
     nps_by,
     nps_class,
@@ -32,6 +32,7 @@ from goodwill.analytics.metrics.rfm import (
 )
 
 __all__ = [
+    "COHORT_COLUMNS",
     "DEFAULT_RFM_SEGMENTS",
     "NPS_COLUMNS",
     "UNMATCHED_SEGMENT",
@@ -47,6 +48,8 @@ __all__ = [
     "nps_from_counts",
     "nps_over_time",
     "quintile_score",
+    "retention_cohorts",
+    "retention_matrix",
     "rfm",
     "rfm_summary",
     "score_rfm",

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 
@@ -32,6 +32,9 @@ from goodwill.analytics.metrics.errors import MetricsError
 
 AsOf = date | datetime
 """The end of observation: a whole day (``date``) or an exact moment (``datetime``)."""
+
+Period = Literal["month", "week"]
+"""A calendar bucket: a month, or an ISO week starting on Monday."""
 
 _DAY_US = 86_400_000_000
 

@@ -37,6 +37,7 @@ from scipy.stats import norm
 
 from goodwill.analytics.metrics.errors import MetricsError
 from goodwill.analytics.metrics.frames import (
+    Period,
     reject_nulls,
     require_columns,
     to_polars,
@@ -44,7 +45,6 @@ from goodwill.analytics.metrics.frames import (
 )
 
 IntervalMethod = Literal["adjusted_wald", "wald"]
-Period = Literal["month", "week"]
 
 NPS_COLUMNS: tuple[str, ...] = (
     "n",
