@@ -48,6 +48,10 @@ PERSON_REFERENCES: tuple[tuple[str, str], ...] = (
     ("person_links", "from_person_id"),
     ("person_links", "to_person_id"),
     ("preferences", "person_id"),
+    ("score_snapshots", "person_id"),
+    ("enrolments", "person_id"),
+    ("outbox", "person_id"),
+    ("deliveries", "person_id"),
 )
 
 #: Rows that would break a unique key if moved stay with the merged-away person.  The columns
@@ -58,6 +62,8 @@ MERGE_UNIQUE_KEYS: dict[tuple[str, str], tuple[str, ...]] = {
     ("person_links", "from_person_id"): ("to_person_id", "kind"),
     ("person_links", "to_person_id"): ("from_person_id", "kind"),
     ("preferences", "person_id"): (),
+    ("score_snapshots", "person_id"): ("as_of",),
+    ("enrolments", "person_id"): ("journey_id", "trigger_key"),
 }
 
 #: Profile fields a merge fills on the winner when the winner has none.
