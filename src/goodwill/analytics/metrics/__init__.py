@@ -9,6 +9,12 @@ Bad input raises :class:`MetricsError` (code ``analytics.invalid_input``) naming
 """
 
 from goodwill.analytics.metrics.cohorts import COHORT_COLUMNS, retention_cohorts, retention_matrix
+from goodwill.analytics.metrics.engagement import (
+    DEFAULT_ENGAGEMENT_WEIGHTS,
+    ENGAGEMENT_COLUMNS,
+    engagement_scores,
+    scale_engagement,
+)
 from goodwill.analytics.metrics.errors import MetricsError
 from goodwill.analytics.metrics.frames import AsOf, Period
 from goodwill.analytics.metrics.nps import (
@@ -33,7 +39,9 @@ from goodwill.analytics.metrics.rfm import (
 
 __all__ = [
     "COHORT_COLUMNS",
+    "DEFAULT_ENGAGEMENT_WEIGHTS",
     "DEFAULT_RFM_SEGMENTS",
+    "ENGAGEMENT_COLUMNS",
     "NPS_COLUMNS",
     "UNMATCHED_SEGMENT",
     "AsOf",
@@ -42,6 +50,7 @@ __all__ = [
     "NpsResult",
     "Period",
     "RfmSegmentRule",
+    "engagement_scores",
     "nps",
     "nps_by",
     "nps_class",
@@ -52,5 +61,6 @@ __all__ = [
     "retention_matrix",
     "rfm",
     "rfm_summary",
+    "scale_engagement",
     "score_rfm",
 ]
