@@ -1,3 +1,3 @@
 """Imports every command module so each registers itself on the root app."""
 
-from goodwill.cli import people, stats  # noqa: F401
+from goodwill.cli import people, record, stats, tasks  # noqa: F401

@@ -260,3 +260,11 @@ class PeopleRepository:
                 .limit(limit)
             )
         )
+
+    def insert(self, table_name: str, values: dict[str, Any]) -> int:
+        """Insert one row of a people-owned table (facts, notes, dates, preferences, links)."""
+        table = t.metadata.tables[table_name]
+        result = self.conn.execute(insert(table).values(workspace_id=self.ws, **values))
+        pk = result.inserted_primary_key
+        assert pk is not None
+        return int(pk[0])
