@@ -9,6 +9,17 @@ Bad input raises :class:`MetricsError` (code ``analytics.invalid_input``) naming
 """
 
 from goodwill.analytics.metrics.cohorts import COHORT_COLUMNS, retention_cohorts, retention_matrix
+from goodwill.analytics.metrics.depth import (
+    ACCOUNT_DEPTH_COLUMNS,
+    ACCOUNT_ROLES,
+    DEFAULT_DEPTH_CAPS,
+    DEFAULT_DEPTH_WEIGHTS,
+    DEPTH_DIMENSIONS,
+    DEPTH_IGNORED_KINDS,
+    account_depth,
+    person_depth,
+    saturating_part,
+)
 from goodwill.analytics.metrics.engagement import (
     DEFAULT_ENGAGEMENT_WEIGHTS,
     ENGAGEMENT_COLUMNS,
@@ -38,9 +49,15 @@ from goodwill.analytics.metrics.rfm import (
 )
 
 __all__ = [
+    "ACCOUNT_DEPTH_COLUMNS",
+    "ACCOUNT_ROLES",
     "COHORT_COLUMNS",
+    "DEFAULT_DEPTH_CAPS",
+    "DEFAULT_DEPTH_WEIGHTS",
     "DEFAULT_ENGAGEMENT_WEIGHTS",
     "DEFAULT_RFM_SEGMENTS",
+    "DEPTH_DIMENSIONS",
+    "DEPTH_IGNORED_KINDS",
     "ENGAGEMENT_COLUMNS",
     "NPS_COLUMNS",
     "UNMATCHED_SEGMENT",
@@ -50,17 +67,20 @@ __all__ = [
     "NpsResult",
     "Period",
     "RfmSegmentRule",
+    "account_depth",
     "engagement_scores",
     "nps",
     "nps_by",
     "nps_class",
     "nps_from_counts",
     "nps_over_time",
+    "person_depth",
     "quintile_score",
     "retention_cohorts",
     "retention_matrix",
     "rfm",
     "rfm_summary",
+    "saturating_part",
     "scale_engagement",
     "score_rfm",
 ]
