@@ -36,13 +36,13 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from jinja2 import BaseLoader, Environment, StrictUndefined, Template, TemplateNotFound, meta
-from jinja2.exceptions import TemplateSyntaxError, UndefinedError
+from jinja2 import BaseLoader, Environment, Template, TemplateNotFound, meta
+from jinja2.exceptions import TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from jinja2.utils import missing
 
 from goodwill.messaging.errors import TemplateInvalid, TemplateVariableMissing
 from goodwill.messaging.errors import TemplateNotFound as GoodwillTemplateNotFound
+from goodwill.messaging.template_values import MissingValue, clean_context, fill_placeholder
 from goodwill.messaging.vocabulary import ChannelKind
 
 #: part name -> file name inside a template set directory
@@ -67,57 +67,6 @@ _UNDEFINED = re.compile(r"^'(?P<var>[^']+)' is undefined$")
 def parts_for_channel(channel: ChannelKind | str) -> tuple[str, ...]:
     """The parts a channel sends (a task uses subject as title and text as body)."""
     return _CHANNEL_PARTS[ChannelKind(channel)]
-
-
-class _Node(dict[str, Any]):
-    """A context mapping that knows its dotted path, so errors can say ``last_product.name``."""
-
-    __slots__ = ("_goodwill_path",)
-
-    def __init__(self, path: str, items: Mapping[str, Any]) -> None:
-        super().__init__(items)
-        self._goodwill_path = path
-
-
-class _Missing(StrictUndefined):
-    """Strict on output, iteration and comparison, but falsy so ``{% if x %}`` guards work."""
-
-    __slots__ = ()
-
-    def __bool__(self) -> bool:  # type: ignore[override]  # falsy, unlike StrictUndefined
-        return False
-
-    @property
-    def _undefined_message(self) -> str:
-        if self._undefined_hint:
-            return self._undefined_hint
-        name = self._undefined_name
-        if self._undefined_obj is missing:
-            return f"{name!r} is undefined"
-        parent = getattr(self._undefined_obj, "_goodwill_path", None)
-        if parent is not None:
-            return f"'{parent}.{name}' is undefined"
-        return f"'{type(self._undefined_obj).__name__}.{name}' is undefined"
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _clean(value: Any, path: str) -> Any:
-    if isinstance(value, Mapping):
-        return _Node(
-            path,
-            {str(k): _clean(v, f"{path}.{k}") for k, v in value.items() if not _blank(v)},
-        )
-    if isinstance(value, list | tuple):
-        return [_clean(v, f"{path}[{i}]") for i, v in enumerate(value)]
-    return value
-
-
-def clean_context(context: Mapping[str, Any]) -> dict[str, Any]:
-    """Drop ``None`` and blank strings (at any depth) so they count as missing."""
-    return {k: _clean(v, k) for k, v in context.items() if not _blank(v)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +148,7 @@ class TemplateLibrary:
         self._env = ImmutableSandboxedEnvironment(
             loader=_SourceLoader(self._sources),
             autoescape=lambda filename: bool(filename and filename.endswith(".html")),
-            undefined=_Missing,
+            undefined=MissingValue,
             trim_blocks=True,
             lstrip_blocks=True,
         )
@@ -307,6 +256,9 @@ class TemplateLibrary:
             variable = match.group("var") if match else str(exc)
             line = _line_of(exc, f"{name}/{PART_FILES[part]}")
             raise TemplateVariableMissing(name, part, variable, line) from None
+        except TemplateError as exc:  # e.g. SecurityError: the sandbox refused an operation
+            line = _line_of(exc, f"{name}/{PART_FILES[part]}")
+            raise TemplateInvalid(name, part, line, str(exc)) from None
 
     def render(
         self, name: str, context: Mapping[str, Any], *, parts: Iterable[str] | None = None
@@ -341,7 +293,7 @@ class TemplateLibrary:
                     text = self._render_part(name, part, probe)
                 except TemplateVariableMissing as exc:
                     lacking.append(exc.variable)
-                    if not _fill(probe, exc.variable):
+                    if not fill_placeholder(probe, exc.variable):
                         break
                     continue
                 if not lacking:
@@ -362,38 +314,6 @@ class _PartialAlias(dict[str, str]):
         if super().__contains__(key):
             return super().__getitem__(key)
         return super().__getitem__(f"_partials/{key}")
-
-
-def _fill(context: dict[str, Any], dotted: str) -> bool:
-    """Put a visible placeholder at ``dotted`` so preview can find the next missing value."""
-    if "[" in dotted:
-        return False
-    head, *rest = dotted.split(".")
-    if not rest:
-        if head in context:
-            return False
-        context[head] = f"[{dotted}]"
-        return True
-    node = context.get(head)
-    if node is None:
-        node = context[head] = _Node(head, {})
-    if not isinstance(node, dict):
-        return False
-    return _fill_nested(node, rest, dotted)
-
-
-def _fill_nested(node: dict[str, Any], rest: list[str], dotted: str) -> bool:
-    for key in rest[:-1]:
-        child = node.get(key)
-        if child is None:
-            child = node[key] = _Node(key, {})
-        if not isinstance(child, dict):
-            return False
-        node = child
-    if rest[-1] in node:
-        return False
-    node[rest[-1]] = f"[{dotted}]"
-    return True
 
 
 SHIPPED_DIR = "templates"
