@@ -1,0 +1,376 @@
+"""Compiled steps: what each step type does to an enrolment, with everything pre-resolved.
+
+A node is built once per definition version (:mod:`goodwill.journeys.compiled`) with its
+successors resolved to step ids, its conditions and field lookups compiled, its enums converted;
+the engine then calls it millions of times without touching pydantic.
+
+Two kinds of node:
+
+* a :class:`WaitNode` is *armed* when the enrolment enters it (its deadline is computed from the
+  logical clock and the person's timezone) and is left when the deadline passes or, for an event
+  wait, when a matching event arrives;
+* an immediate node (condition, split, actions) runs at the logical clock, appends at most one
+  intent, records why in the history, and returns the id of the next step (or ``end``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from datetime import time, timedelta
+from typing import Any
+
+from goodwill.consent.models import Purpose
+from goodwill.journeys.conditions import MISSING, Condition, Scope, as_number
+from goodwill.journeys.intents import (
+    SIGNED_LINK,
+    CallWebhook,
+    CreateTask,
+    Intent,
+    RequestNps,
+    RequestReview,
+    SendMessage,
+    Tag,
+)
+from goodwill.journeys.models import EnrolmentState, Happened, PersonContext, StepRecord
+from goodwill.journeys.timing import format_duration, format_local, next_local_time, person_zone
+from goodwill.messaging.vocabulary import ChannelKind, Priority
+
+Values = Callable[[Scope], dict[str, Any]]
+Text = Callable[[Scope], str]
+
+
+def unit_interval(text: str) -> float:
+    """A stable pseudo-random number in [0, 1) from ``text`` (BLAKE2b, first 8 bytes)."""
+    digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+def scope_of(s: EnrolmentState, ctx: PersonContext) -> Scope:
+    return Scope(ctx, trigger=s.trigger.payload, seen=s.seen, visits=s.visits)
+
+
+def record(s: EnrolmentState, what: Happened, note: str, until: Any = None) -> None:
+    step = s.step_id
+    s.history.append(
+        StepRecord(s.clock, step, s.visits.get(step, 0) if step else 0, what, note, until)
+    )
+
+
+class Node:
+    __slots__ = ("id", "is_wait")
+
+    def __init__(self, step_id: str, *, is_wait: bool = False):
+        self.id = step_id
+        self.is_wait = is_wait
+
+    def run(self, s: EnrolmentState, ctx: PersonContext, out: list[Intent]) -> str:
+        raise NotImplementedError
+
+
+class DurationFromField:
+    """``duration: {field: trigger.days_to_opinion, unit: days, default: 14d, max: 60d}``."""
+
+    __slots__ = ("default", "get", "high", "low", "path", "unit")
+
+    def __init__(
+        self,
+        path: str,
+        get: Callable[[Scope], Any],
+        unit: str,
+        default: timedelta,
+        low: timedelta | None,
+        high: timedelta | None,
+    ):
+        self.path, self.get, self.unit, self.default = path, get, unit, default
+        self.low, self.high = low, high
+
+    def resolve(self, scope: Scope) -> tuple[timedelta, str]:
+        value = self.get(scope)
+        amount = as_number(value)
+        if amount is None or amount < 0:
+            shown = "missing" if value is MISSING else repr(value)
+            return self.default, f"{self.path} {shown}; default {format_duration(self.default)}"
+        wanted = timedelta(**{self.unit: amount})
+        said = f"{self.path} = {value:g}" if isinstance(amount, float) else f"{self.path} = {value}"
+        if self.low is not None and wanted < self.low:
+            return self.low, f"{said}, raised to the minimum {format_duration(self.low)}"
+        if self.high is not None and wanted > self.high:
+            return self.high, f"{said}, capped at {format_duration(self.high)}"
+        return wanted, said
+
+
+class WaitNode(Node):
+    __slots__ = (
+        "at",
+        "duration",
+        "fallback_zone",
+        "next",
+        "on_timeout",
+        "timeout",
+        "until_event",
+        "where",
+    )
+
+    def __init__(
+        self,
+        step_id: str,
+        *,
+        next_id: str,
+        fallback_zone: str,
+        duration: timedelta | DurationFromField | None = None,
+        at: time | None = None,
+        until_event: str | None = None,
+        where: Condition | None = None,
+        timeout: timedelta | None = None,
+        on_timeout: str | None = None,
+    ):
+        super().__init__(step_id, is_wait=True)
+        self.next = next_id
+        self.on_timeout = on_timeout or next_id
+        self.duration, self.at, self.fallback_zone = duration, at, fallback_zone
+        self.until_event, self.where, self.timeout = until_event, where, timeout
+
+    def arm(self, s: EnrolmentState, ctx: PersonContext) -> None:
+        """Enter the wait at the logical clock: compute and record its deadline."""
+        tz, zone_name = person_zone(ctx.timezone, self.fallback_zone)
+        if self.timeout is not None:
+            deadline = s.clock + self.timeout
+            note = f"waiting for {self.until_event} until {format_local(deadline, tz, zone_name)}"
+        else:
+            why = ""
+            deadline = s.clock
+            if isinstance(self.duration, DurationFromField):
+                amount, why = self.duration.resolve(scope_of(s, ctx))
+                deadline += amount
+                why = f" ({why})"
+            elif self.duration is not None:
+                deadline += self.duration
+            if self.at is not None:
+                deadline = next_local_time(deadline, self.at, tz)
+            note = f"waiting until {format_local(deadline, tz, zone_name)}{why}"
+        s.wait_until = deadline
+        record(s, Happened.WAITING, note, deadline)
+
+    def matches(self, payload: Mapping[str, Any], s: EnrolmentState, ctx: PersonContext) -> bool:
+        if self.where is None:
+            return True
+        scope = Scope(ctx, payload=payload, trigger=s.trigger.payload, seen=s.seen, visits=s.visits)
+        return self.where.evaluate(scope)
+
+
+class ConditionNode(Node):
+    __slots__ = ("branches", "otherwise")
+
+    def __init__(self, step_id: str, branches: list[tuple[str, Condition, str]], otherwise: str):
+        super().__init__(step_id)
+        self.branches = branches
+        self.otherwise = otherwise
+
+    def run(self, s: EnrolmentState, ctx: PersonContext, out: list[Intent]) -> str:
+        scope = scope_of(s, ctx)
+        said = []
+        for name, when, target in self.branches:
+            ok, why = when.explain(scope)
+            if ok:
+                record(s, Happened.BRANCHED, f"condition '{name}' true: {why} → {target}")
+                return target
+            said.append(f"condition '{name}' false: {why}")
+        record(s, Happened.BRANCHED, "; ".join(said) + f" → otherwise {self.otherwise}")
+        return self.otherwise
+
+
+class SplitNode(Node):
+    __slots__ = ("branches", "total")
+
+    def __init__(self, step_id: str, branches: list[tuple[str, float, str]]):
+        super().__init__(step_id)
+        self.branches = branches
+        self.total = sum(weight for _, weight, _ in branches)
+
+    def run(self, s: EnrolmentState, ctx: PersonContext, out: list[Intent]) -> str:
+        occurrence = s.visits[self.id]
+        point = unit_interval(f"{s.enrolment_id}:{self.id}:{occurrence}") * self.total
+        name, weight, target = self.branches[-1]
+        for candidate in self.branches:
+            point -= candidate[1]
+            if point < 0:
+                name, weight, target = candidate
+                break
+        record(
+            s, Happened.SPLIT, f"split: '{name}' (weight {weight:g} of {self.total:g}) → {target}"
+        )
+        return target
+
+
+class ActionNode(Node):
+    """Common part of actions: identity of the intent and where to go next."""
+
+    __slots__ = ("journey_key", "next", "priority", "version")
+
+    def __init__(
+        self, step_id: str, *, next_id: str, journey_key: str, version: int, priority: Priority
+    ):
+        super().__init__(step_id)
+        self.next, self.journey_key, self.version, self.priority = (
+            next_id,
+            journey_key,
+            version,
+            priority,
+        )
+
+    def common(self, s: EnrolmentState) -> dict[str, Any]:
+        occurrence = s.visits[self.id]
+        trigger_id = s.trigger.id
+        return {
+            "idempotency_key": f"{s.enrolment_id}:{self.id}:{occurrence}",
+            "enrolment_id": s.enrolment_id,
+            "person_id": s.person_id,
+            "journey_key": self.journey_key,
+            "journey_version": self.version,
+            "step_id": self.id,
+            "occurrence": occurrence,
+            "not_before": s.clock,
+            "priority": self.priority,
+            "trigger_event_id": None if trigger_id is None else str(trigger_id),
+        }
+
+
+class SendNode(ActionNode):
+    __slots__ = ("channel", "purpose", "template", "values")
+
+    def configure(
+        self, channel: ChannelKind, template: str, purpose: Purpose, values: Values
+    ) -> SendNode:
+        self.channel, self.template, self.purpose, self.values = channel, template, purpose, values
+        return self
+
+    def run(self, s: EnrolmentState, ctx: PersonContext, out: list[Intent]) -> str:
+        variables = self.values(scope_of(s, ctx))
+        out.append(
+            SendMessage(
+                **self.common(s),
+                channel=self.channel,
+                template=self.template,
+                purpose=self.purpose,
+                variables=variables,
+            )
+        )
+        note = f"send_message {self.channel.value} template {self.template} ({self.purpose.value})"
+        record(s, Happened.ACTED, note)
+        return self.next
+
+
+class AskNode(ActionNode):
+    """``request_review`` / ``request_nps``: a message carrying a signed-link marker."""
+
+    __slots__ = ("channel", "intent", "link_variable", "subject", "template", "values")
+
+    def configure(
+        self,
+        intent: type[RequestReview] | type[RequestNps],
+        channel: ChannelKind,
+        template: str,
+        values: Values,
+        subject: Values,
+    ) -> AskNode:
+        self.intent, self.channel, self.template = intent, channel, template
+        self.values, self.subject = values, subject
+        self.link_variable = "review_link" if intent is RequestReview else "nps_link"
+        return self
+
+    def run(self, s: EnrolmentState, ctx: PersonContext, out: list[Intent]) -> str:
+        scope = scope_of(s, ctx)
+        variables = self.values(scope)
+        variables[self.link_variable] = SIGNED_LINK
+        out.append(
+            self.intent(
+                **self.common(s),
+                channel=self.channel,
+                template=self.template,
+                variables=variables,
+                subject=self.subject(scope),
+                link_variable=self.link_variable,
+            )
+        )
+        kind = "request_review" if self.intent is RequestReview else "request_nps"
+        record(s, Happened.ACTED, f"{kind} {self.channel.value} template {self.template}")
+        return self.next
+
+
+class TaskNode(ActionNode):
+    __slots__ = ("body", "due_in", "fallback", "person", "rule", "title")
+
+    def configure(
+        self,
+        title: Text,
+        body: Text,
+        rule: str,
+        person: str | None,
+        fallback: str | None,
+        due_in: timedelta,
+    ) -> TaskNode:
+        self.title, self.body, self.rule, self.person = title, body, rule, person
+        self.fallback, self.due_in = fallback, due_in
+        return self
+
+    def _assignee(self, ctx: PersonContext) -> tuple[str | None, str]:
+        if self.rule == "person":
+            return self.person, f"named {self.person}"
+        found = ctx.account_owner if self.rule == "account_owner" else ctx.owner
+        label = self.rule.replace("_", " ")
+        if found:
+            return found, f"{label} {found}"
+        if self.fallback:
+            return self.fallback, f"no {label}; fallback {self.fallback}"
+        return None, f"no {label}; left unassigned"
+
+    def run(self, s: EnrolmentState, ctx: PersonContext, out: list[Intent]) -> str:
+        scope = scope_of(s, ctx)
+        assignee, why = self._assignee(ctx)
+        title = self.title(scope)
+        out.append(
+            CreateTask(
+                **self.common(s),
+                title=title,
+                body=self.body(scope),
+                assignee=assignee,
+                assignee_rule=self.rule,
+                due_at=s.clock + self.due_in,
+            )
+        )
+        record(
+            s,
+            Happened.ACTED,
+            f"create_task '{title}' for {why}, due in {format_duration(self.due_in)}",
+        )
+        return self.next
+
+
+class TagNode(ActionNode):
+    __slots__ = ("add", "remove")
+
+    def configure(self, add: tuple[str, ...], remove: tuple[str, ...]) -> TagNode:
+        self.add, self.remove = add, remove
+        return self
+
+    def run(self, s: EnrolmentState, ctx: PersonContext, out: list[Intent]) -> str:
+        out.append(Tag(**self.common(s), add=self.add, remove=self.remove))
+        said = " ".join([*(f"+{t}" for t in self.add), *(f"-{t}" for t in self.remove)])
+        record(s, Happened.ACTED, f"tag {said}")
+        return self.next
+
+
+class WebhookNode(ActionNode):
+    __slots__ = ("payload", "url")
+
+    def configure(self, url: str, payload: Values) -> WebhookNode:
+        self.url, self.payload = url, payload
+        return self
+
+    def run(self, s: EnrolmentState, ctx: PersonContext, out: list[Intent]) -> str:
+        out.append(
+            CallWebhook(**self.common(s), url=self.url, payload=self.payload(scope_of(s, ctx)))
+        )
+        record(s, Happened.ACTED, f"webhook POST {self.url}")
+        return self.next
