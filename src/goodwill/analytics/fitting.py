@@ -1,0 +1,233 @@
+"""Maximum-likelihood engine shared by every model: optimise, polish, measure uncertainty.
+
+Each model supplies the *mean* negative log-likelihood over customers and its analytic gradient,
+both with respect to the logarithm of its (positive) parameters. Working in log space removes
+the positivity constraints and evens out scales (a rate of 0.2 next to a scale of 400). Using the
+mean rather than the sum keeps gradient tolerances independent of the number of customers.
+
+Steps: L-BFGS-B from the model's starting point, then a few damped Newton steps on a
+finite-difference Hessian of the analytic gradient (this is what gets the published CDNOW figures
+to 4-5 significant digits), then standard errors from the inverse Hessian of the *summed*
+negative log-likelihood, mapped to natural scale with the delta method. A singular or indefinite
+Hessian never raises: the affected standard errors are ``inf`` and ``diagnostics.warnings`` says
+why the fit is not to be trusted.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import minimize
+
+from goodwill.analytics.inputs import FloatArray
+
+Objective = Callable[[FloatArray], tuple[float, FloatArray]]
+
+LOG_BOUND = 18.0  # parameters are searched in [e^-18, e^18]
+_GRAD_TOL = 1e-5  # on the mean log-likelihood's gradient in log-parameter space
+_FEW_CUSTOMERS = 200
+
+
+@dataclass(frozen=True)
+class FitDiagnostics:
+    """How far to trust a fit. ``warnings`` is empty when nothing looks wrong."""
+
+    converged: bool
+    iterations: int
+    gradient_norm: float
+    hessian_positive_definite: bool
+    condition_number: float
+    at_bounds: tuple[str, ...]
+    n_customers: float
+    n_rows: int
+    message: str
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """Estimates on natural scale, the summed log-likelihood and its curvature."""
+
+    params: dict[str, float]
+    log_likelihood: float
+    covariance: FloatArray
+    standard_errors: dict[str, float]
+    diagnostics: FitDiagnostics
+
+
+def numeric_hessian(objective: Objective, x: FloatArray, step: float = 1e-5) -> FloatArray:
+    """Symmetrised central differences of the analytic gradient."""
+    p = x.shape[0]
+    hess = np.empty((p, p))
+    for i in range(p):
+        e = np.zeros(p)
+        e[i] = step
+        hess[:, i] = (objective(x + e)[1] - objective(x - e)[1]) / (2 * step)
+    return np.asarray(0.5 * (hess + hess.T), dtype=np.float64)
+
+
+def _is_pd(matrix: FloatArray) -> bool:
+    if not np.all(np.isfinite(matrix)):
+        return False
+    try:
+        np.linalg.cholesky(matrix)
+    except np.linalg.LinAlgError:
+        return False
+    return True
+
+
+def _newton_polish(
+    objective: Objective, x: FloatArray, lo: FloatArray, hi: FloatArray, steps: int = 8
+) -> tuple[FloatArray, int]:
+    """Damped Newton steps; each is accepted only if it does not increase the objective."""
+    f, g = objective(x)
+    used = 0
+    for _ in range(steps):
+        if float(np.max(np.abs(g))) < 1e-11:
+            break
+        hess = numeric_hessian(objective, x)
+        if not _is_pd(hess):
+            break
+        step = -np.linalg.solve(hess, g)
+        norm = float(np.linalg.norm(step))
+        if norm > 1.0:
+            step /= norm
+        accepted = False
+        for damping in (1.0, 0.5, 0.25, 0.1):
+            cand = np.clip(x + damping * step, lo, hi)
+            f_new, g_new = objective(cand)
+            if math.isfinite(f_new) and f_new <= f + 1e-14 * max(1.0, abs(f)):
+                x, f, g = cand, f_new, g_new
+                accepted = True
+                break
+        used += 1
+        if not accepted:
+            break
+    return x, used
+
+
+def maximize_likelihood(
+    objective: Objective,
+    start: FloatArray,
+    names: Sequence[str],
+    *,
+    n_customers: float,
+    n_rows: int,
+    model_warnings: Sequence[str] = (),
+) -> FitResult:
+    """Fit and report. ``objective`` returns (mean NLL, gradient) in log-parameter space."""
+    p = len(names)
+    lo = np.full(p, -LOG_BOUND)
+    hi = np.full(p, LOG_BOUND)
+    x0 = np.clip(np.asarray(start, dtype=np.float64), lo + 1e-3, hi - 1e-3)
+    res = minimize(
+        objective,
+        x0,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=list(zip(lo, hi, strict=True)),
+        options={"maxiter": 3000, "ftol": 1e-15, "gtol": 1e-10, "maxcor": 20},
+    )
+    x = np.asarray(res.x, dtype=np.float64)
+    x, newton_steps = _newton_polish(objective, x, lo, hi)
+    f, g = objective(x)
+    hess = numeric_hessian(objective, x)
+    params = {n: float(math.exp(v)) for n, v in zip(names, x, strict=True)}
+    return _report(
+        names,
+        params,
+        x,
+        f,
+        g,
+        hess,
+        lo,
+        hi,
+        n_customers=n_customers,
+        n_rows=n_rows,
+        iterations=int(res.nit) + newton_steps,
+        message=str(res.message),
+        model_warnings=model_warnings,
+    )
+
+
+def _report(
+    names: Sequence[str],
+    params: dict[str, float],
+    x: FloatArray,
+    f: float,
+    g: FloatArray,
+    hess: FloatArray,
+    lo: FloatArray,
+    hi: FloatArray,
+    *,
+    n_customers: float,
+    n_rows: int,
+    iterations: int,
+    message: str,
+    model_warnings: Sequence[str],
+) -> FitResult:
+    p = len(names)
+    warnings = list(model_warnings)
+    gnorm = float(np.linalg.norm(g))
+    pd = _is_pd(hess)
+    theta = np.exp(x)
+    if pd:
+        cov_log = np.linalg.inv(hess * n_customers)
+        cov = cov_log * np.outer(theta, theta)
+        se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+        cond = float(np.linalg.cond(hess))
+    else:
+        cov = np.full((p, p), np.inf)
+        se = np.full(p, np.inf)
+        cond = math.inf
+    at_bounds = tuple(
+        n for n, v, a, b in zip(names, x, lo, hi, strict=True) if v <= a + 1e-3 or v >= b - 1e-3
+    )
+    converged = math.isfinite(f) and gnorm < _GRAD_TOL and pd and not at_bounds
+    if n_customers < _FEW_CUSTOMERS:
+        warnings.append(
+            f"only {n_customers:.0f} customers: estimates are rough, read them with their "
+            "standard errors"
+        )
+    if not math.isfinite(f) or gnorm >= _GRAD_TOL:
+        warnings.append(f"optimiser did not converge (gradient norm {gnorm:.2g}): {message}")
+    if not pd:
+        warnings.append(
+            "Hessian not positive definite: the likelihood is flat in some direction, so these "
+            "data do not pin the parameters down; standard errors are reported as infinite"
+        )
+    elif cond > 1e10:
+        warnings.append(
+            f"Hessian ill-conditioned (condition number {cond:.2g}): parameters trade off"
+        )
+    if at_bounds:
+        warnings.append(
+            f"parameter(s) {', '.join(at_bounds)} at the edge of the search range "
+            f"(e^±{LOG_BOUND:g}): not identified by these data"
+        )
+    if pd:
+        loose = [n for n, s, v in zip(names, se, theta, strict=True) if s > v]
+        if loose:
+            warnings.append(f"standard error larger than the estimate for {', '.join(loose)}")
+    diagnostics = FitDiagnostics(
+        converged=converged,
+        iterations=iterations,
+        gradient_norm=gnorm,
+        hessian_positive_definite=pd,
+        condition_number=cond,
+        at_bounds=at_bounds,
+        n_customers=n_customers,
+        n_rows=n_rows,
+        message=message,
+        warnings=tuple(warnings),
+    )
+    return FitResult(
+        params=params,
+        log_likelihood=-f * n_customers,
+        covariance=np.asarray(cov, dtype=np.float64),
+        standard_errors={n: float(s) for n, s in zip(names, se, strict=True)},
+        diagnostics=diagnostics,
+    )
