@@ -28,10 +28,17 @@ from goodwill.analytics.metrics.engagement import (
 )
 from goodwill.analytics.metrics.errors import MetricsError
 from goodwill.analytics.metrics.frames import AsOf, Period
+from goodwill.analytics.metrics.health import (
+    HEALTH_COMPONENTS,
+    NPS_ANSWER_VALUE,
+    HealthWeights,
+    relationship_health,
+)
 from goodwill.analytics.metrics.nps import (
     NPS_COLUMNS,
     IntervalMethod,
     NpsResult,
+    latest_nps_answers,
     nps,
     nps_by,
     nps_class,
@@ -59,9 +66,12 @@ __all__ = [
     "DEPTH_DIMENSIONS",
     "DEPTH_IGNORED_KINDS",
     "ENGAGEMENT_COLUMNS",
+    "HEALTH_COMPONENTS",
+    "NPS_ANSWER_VALUE",
     "NPS_COLUMNS",
     "UNMATCHED_SEGMENT",
     "AsOf",
+    "HealthWeights",
     "IntervalMethod",
     "MetricsError",
     "NpsResult",
@@ -69,6 +79,7 @@ __all__ = [
     "RfmSegmentRule",
     "account_depth",
     "engagement_scores",
+    "latest_nps_answers",
     "nps",
     "nps_by",
     "nps_class",
@@ -76,6 +87,7 @@ __all__ = [
     "nps_over_time",
     "person_depth",
     "quintile_score",
+    "relationship_health",
     "retention_cohorts",
     "retention_matrix",
     "rfm",

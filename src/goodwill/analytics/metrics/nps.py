@@ -210,6 +210,30 @@ def nps_over_time(
     )
 
 
+def latest_nps_answers(
+    answers: Any,
+    *,
+    id_col: str = "person_id",
+    time_col: str = "answered_at",
+    score_col: str = "score",
+) -> pl.DataFrame:
+    """Each person's most recent answer: the NPS input of relationship health.
+
+    Input: answers with ``id_col``, ``time_col`` (date or datetime) and ``score_col`` (0-10;
+    skipped questions, i.e. nulls, are ignored).  Output, sorted by id: ``id_col``,
+    ``nps_answer`` (Int64) and ``nps_answered_at``.  Two answers at the same moment keep the
+    lower one, so a tie never flatters.
+    """
+    df = _answers_frame(answers, score_col, extra=[id_col, time_col])
+    reject_nulls(df, [id_col, time_col], what="NPS answers")
+    latest = pl.col(score_col).sort_by([time_col, score_col], descending=[False, True]).last()
+    return (
+        df.group_by(id_col)
+        .agg(latest.alias("nps_answer"), pl.col(time_col).max().alias("nps_answered_at"))
+        .sort(id_col)
+    )
+
+
 def _answers_frame(answers: Any, score_col: str, extra: Sequence[str] = ()) -> pl.DataFrame:
     """Frame of valid answers (nulls dropped) with ``score_col`` as Int64."""
     what = "NPS answers"
