@@ -8,6 +8,12 @@ web, no CLI; the scoring glue moves data between the store and these functions. 
 Bad input raises :class:`MetricsError` (code ``analytics.invalid_input``) naming what to fix.
 """
 
+from goodwill.analytics.metrics.capital import (
+    CAPITAL_COLUMNS,
+    RelationshipCapital,
+    relationship_capital,
+    relationship_capital_over_time,
+)
 from goodwill.analytics.metrics.cohorts import COHORT_COLUMNS, retention_cohorts, retention_matrix
 from goodwill.analytics.metrics.depth import (
     ACCOUNT_DEPTH_COLUMNS,
@@ -58,6 +64,7 @@ from goodwill.analytics.metrics.rfm import (
 __all__ = [
     "ACCOUNT_DEPTH_COLUMNS",
     "ACCOUNT_ROLES",
+    "CAPITAL_COLUMNS",
     "COHORT_COLUMNS",
     "DEFAULT_DEPTH_CAPS",
     "DEFAULT_DEPTH_WEIGHTS",
@@ -76,6 +83,7 @@ __all__ = [
     "MetricsError",
     "NpsResult",
     "Period",
+    "RelationshipCapital",
     "RfmSegmentRule",
     "account_depth",
     "engagement_scores",
@@ -87,6 +95,8 @@ __all__ = [
     "nps_over_time",
     "person_depth",
     "quintile_score",
+    "relationship_capital",
+    "relationship_capital_over_time",
     "relationship_health",
     "retention_cohorts",
     "retention_matrix",
