@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final
 
-from goodwill.journeys.conditions import Condition, Scope, compile_path
+from goodwill.journeys.conditions import Condition
 from goodwill.journeys.definition import (
     ConditionStep,
     CreateTaskStep,
@@ -33,6 +33,7 @@ from goodwill.journeys.definition import (
     WaitStep,
     WebhookStep,
 )
+from goodwill.journeys.fields import Scope, compile_path
 from goodwill.journeys.intents import RequestNps, RequestReview
 from goodwill.journeys.interpolation import compile_text, compile_values
 from goodwill.journeys.nodes import (
@@ -193,6 +194,7 @@ def _action(step: Step, fallthrough: str, definition: JourneyDefinition) -> Acti
         return TaskNode(step.id, **common).configure(
             compile_text(step.title),
             compile_text(step.body),
+            step.template,
             a.rule,
             a.person,
             a.fallback,

@@ -26,82 +26,71 @@ from __future__ import annotations
 from datetime import time, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    PlainValidator,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, field_validator, model_validator
 
-from goodwill.consent.models import Purpose
-from goodwill.journeys.conditions import Condition, compile_path, parse_condition
-from goodwill.journeys.interpolation import check_refs, check_template
-from goodwill.journeys.timing import (
-    format_duration,
-    format_local_time,
-    parse_duration,
-    parse_local_time,
+from goodwill.journeys.scalars import (
+    END,
+    Duration,
+    EventCondition,
+    EventKind,
+    LocalTime,
+    PriorityClass,
+    SignedDuration,
+    Slug,
+    StrictModel,
+)
+from goodwill.journeys.steps import (
+    ACTION_TYPES,
+    Assignee,
+    Branch,
+    ConditionStep,
+    CreateTaskStep,
+    FieldDuration,
+    RequestNpsStep,
+    RequestReviewStep,
+    SendMessageStep,
+    SplitBranch,
+    SplitStep,
+    Step,
+    TagStep,
+    WaitStep,
+    WebhookStep,
 )
 from goodwill.kit.clock import is_valid_zone
-from goodwill.messaging.vocabulary import Priority
 
-END = "end"
-_SLUG = r"^[a-z0-9][a-z0-9_-]{0,63}$"
-_EVENT_KIND = r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$"
-
-
-def _priority(raw: Any) -> Priority:
-    if isinstance(raw, Priority):
-        return raw
-    labels = {p.label: p for p in Priority}
-    if isinstance(raw, str) and raw in labels:
-        return labels[raw]
-    raise ValueError(f"{raw!r} is not a priority class; use one of {', '.join(labels)}")
-
-
-def _raw_condition(value: Condition) -> Any:
-    return value.to_raw()
-
-
-Duration = Annotated[timedelta, PlainValidator(parse_duration), PlainSerializer(format_duration)]
-SignedDuration = Annotated[
-    timedelta,
-    PlainValidator(lambda raw: parse_duration(raw, signed=True)),
-    PlainSerializer(format_duration),
+__all__ = [
+    "ACTION_TYPES",
+    "END",
+    "Assignee",
+    "Branch",
+    "ConditionStep",
+    "CreateTaskStep",
+    "DateTrigger",
+    "EventTrigger",
+    "ExitRule",
+    "FieldDuration",
+    "JourneyDefinition",
+    "ManualTrigger",
+    "ReEntry",
+    "RequestNpsStep",
+    "RequestReviewStep",
+    "ScoreTrigger",
+    "SegmentTrigger",
+    "SendMessageStep",
+    "SplitBranch",
+    "SplitStep",
+    "Step",
+    "TagStep",
+    "Trigger",
+    "WaitStep",
+    "WebhookStep",
 ]
-LocalTime = Annotated[time, PlainValidator(parse_local_time), PlainSerializer(format_local_time)]
-EventCondition = Annotated[
-    Condition,
-    PlainValidator(lambda raw: parse_condition(raw, event_scope=True)),
-    PlainSerializer(_raw_condition),
-]
-StateCondition = Annotated[
-    Condition,
-    PlainValidator(lambda raw: parse_condition(raw, event_scope=False)),
-    PlainSerializer(_raw_condition),
-]
-PriorityClass = Annotated[Priority, PlainValidator(_priority), PlainSerializer(lambda p: p.label)]
-Slug = Annotated[str, Field(pattern=_SLUG)]
-EventKind = Annotated[str, Field(pattern=_EVENT_KIND, max_length=48)]
-StepRef = Annotated[str, Field(min_length=1)]
-TemplateName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,99}$")]
-
-
-Vars = Annotated[dict[str, Any], Field(default_factory=dict)]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 # --- triggers -------------------------------------------------------------------------------
 
 
-class EventTrigger(_Model):
+class EventTrigger(StrictModel):
     """An interaction of kind ``event`` (with an optional condition on its payload)."""
 
     type: Literal["event"]
@@ -109,7 +98,7 @@ class EventTrigger(_Model):
     where: EventCondition | None = None
 
 
-class ScoreTrigger(_Model):
+class ScoreTrigger(StrictModel):
     """A score snapshot *crossing* into ``when`` (true now, false on ``payload.previous``)."""
 
     type: Literal["score"]
@@ -117,7 +106,7 @@ class ScoreTrigger(_Model):
     event: EventKind = "score.updated"
 
 
-class SegmentTrigger(_Model):
+class SegmentTrigger(StrictModel):
     """Entering a segment: a ``segment.entered`` event whose payload ``segment`` matches."""
 
     type: Literal["segment"]
@@ -125,7 +114,7 @@ class SegmentTrigger(_Model):
     event: EventKind = "segment.entered"
 
 
-class DateTrigger(_Model):
+class DateTrigger(StrictModel):
     """``offset`` from a yearly important date, at local time ``at`` in the person's timezone."""
 
     type: Literal["date"]
@@ -143,7 +132,7 @@ class DateTrigger(_Model):
         return value
 
 
-class ManualTrigger(_Model):
+class ManualTrigger(StrictModel):
     """Started by staff or the API only (a ``journey.manual`` event naming this journey)."""
 
     type: Literal["manual"]
@@ -156,224 +145,10 @@ Trigger = Annotated[
 _TRIGGER_BY_KEY = (("when", "score"), ("segment", "segment"), ("date", "date"), ("event", "event"))
 
 
-# --- steps ----------------------------------------------------------------------------------
-
-
-class FieldDuration(_Model):
-    """A duration read from a field (``trigger.days_to_opinion``), with a default and bounds."""
-
-    field: str
-    unit: Literal["weeks", "days", "hours", "minutes"] = "days"
-    default: Duration
-    min: Duration | None = None
-    max: Duration | None = None
-
-    @field_validator("field")
-    @classmethod
-    def _known_field(cls, value: str) -> str:
-        compile_path(value, event_scope=False)
-        return value
-
-
-def _duration_spec(raw: Any) -> timedelta | FieldDuration:
-    if isinstance(raw, timedelta | FieldDuration):
-        return raw
-    if isinstance(raw, dict):
-        try:
-            return FieldDuration.model_validate(raw)
-        except ValidationError as exc:
-            said = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-            raise ValueError(said) from None
-    return parse_duration(raw)
-
-
-def _dump_duration(value: timedelta | FieldDuration) -> Any:
-    return format_duration(value) if isinstance(value, timedelta) else value.model_dump()
-
-
-DurationSpec = Annotated[
-    timedelta | FieldDuration, PlainValidator(_duration_spec), PlainSerializer(_dump_duration)
-]
-
-
-class _Step(_Model):
-    id: Slug
-    note: str = ""
-
-    @field_validator("id")
-    @classmethod
-    def _not_end(cls, value: str) -> str:
-        if value == END:
-            raise ValueError('"end" is reserved: it means "the journey ends here"')
-        return value
-
-
-class WaitStep(_Step):
-    """Pause: for a duration, until a local time of day, or until an event (with a timeout)."""
-
-    type: Literal["wait"]
-    duration: DurationSpec | None = None
-    at: LocalTime | None = None
-    until_event: EventKind | None = None
-    where: EventCondition | None = None
-    timeout: Duration | None = None
-    on_timeout: StepRef | None = None
-    next: StepRef | None = None
-
-    @model_validator(mode="after")
-    def _one_kind_of_wait(self) -> WaitStep:
-        if self.until_event is None:
-            if self.duration is None and self.at is None:
-                raise ValueError("a wait needs duration, at, or until_event")
-            if self.where or self.timeout or self.on_timeout:
-                raise ValueError("where, timeout and on_timeout belong to waits with until_event")
-        else:
-            if self.timeout is None:
-                raise ValueError("until_event needs a timeout (a wait must always end)")
-            if self.duration is not None or self.at is not None:
-                raise ValueError("until_event waits use timeout, not duration or at")
-        return self
-
-
-class Branch(_Model):
-    name: str = Field(min_length=1)
-    when: StateCondition
-    next: StepRef
-
-
-class ConditionStep(_Step):
-    """The first branch whose ``when`` holds decides; ``otherwise`` defaults to the next step."""
-
-    type: Literal["condition"]
-    branches: list[Branch] = Field(min_length=1)
-    otherwise: StepRef | None = None
-
-
-class SplitBranch(_Model):
-    name: str = Field(min_length=1)
-    weight: float = Field(gt=0)
-    next: StepRef
-
-
-class SplitStep(_Step):
-    """Random split by weight, deterministic from (enrolment id, step id, occurrence)."""
-
-    type: Literal["split"]
-    branches: list[SplitBranch] = Field(min_length=2)
-
-
-class SendMessageStep(_Step):
-    type: Literal["send_message"]
-    channel: Literal["email", "sms", "postal", "webhook"]
-    template: TemplateName
-    purpose: Purpose
-    vars: Vars
-    next: StepRef | None = None
-
-    _refs = field_validator("vars")(check_refs)
-
-
-class RequestReviewStep(_Step):
-    """A review invitation with a signed link; never gated on satisfaction (see validation)."""
-
-    type: Literal["request_review"]
-    channel: Literal["email", "sms"] = "email"
-    template: TemplateName
-    subject: Vars
-    vars: Vars
-    next: StepRef | None = None
-
-    _refs = field_validator("vars", "subject")(check_refs)
-
-
-class RequestNpsStep(_Step):
-    type: Literal["request_nps"]
-    channel: Literal["email", "sms"] = "email"
-    template: TemplateName
-    subject: Vars
-    vars: Vars
-    next: StepRef | None = None
-
-    _refs = field_validator("vars", "subject")(check_refs)
-
-
-class Assignee(_Model):
-    """Who gets a task: the account owner, the customer owner, or a named person."""
-
-    rule: Literal["account_owner", "customer_owner", "person"]
-    person: str | None = None
-    fallback: str | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_text(cls, raw: Any) -> Any:
-        if isinstance(raw, str):
-            if raw.startswith("person:"):
-                return {"rule": "person", "person": raw.removeprefix("person:").strip()}
-            return {"rule": raw}
-        return raw
-
-    @model_validator(mode="after")
-    def _person_named(self) -> Assignee:
-        if (self.rule == "person") != bool(self.person):
-            raise ValueError('name the person only with rule "person" (e.g. "person:ana@shop.pt")')
-        return self
-
-
-class CreateTaskStep(_Step):
-    type: Literal["create_task"]
-    title: str = Field(min_length=1, max_length=300)
-    body: str = ""
-    assignee: Assignee
-    due_in: Duration = timedelta(days=2)
-    next: StepRef | None = None
-
-    _texts = field_validator("title", "body")(check_template)
-
-
-class TagStep(_Step):
-    type: Literal["tag"]
-    add: list[Slug] = Field(default_factory=list)
-    remove: list[Slug] = Field(default_factory=list)
-    next: StepRef | None = None
-
-    @model_validator(mode="after")
-    def _something(self) -> TagStep:
-        if not self.add and not self.remove:
-            raise ValueError("a tag step needs add or remove")
-        return self
-
-
-class WebhookStep(_Step):
-    type: Literal["webhook"]
-    url: str = Field(pattern=r"^https?://\S+$")
-    payload: Vars
-    next: StepRef | None = None
-
-    _refs = field_validator("payload")(check_refs)
-
-
-Step = Annotated[
-    WaitStep
-    | ConditionStep
-    | SplitStep
-    | SendMessageStep
-    | RequestReviewStep
-    | RequestNpsStep
-    | CreateTaskStep
-    | TagStep
-    | WebhookStep,
-    Field(discriminator="type"),
-]
-ACTION_TYPES = frozenset(
-    {"send_message", "request_review", "request_nps", "create_task", "tag", "webhook"}
-)
-
-
 # --- the journey ----------------------------------------------------------------------------
 
 
-class ExitRule(_Model):
+class ExitRule(StrictModel):
     """An event that ends the enrolment at once, whatever step it is in."""
 
     event: EventKind
@@ -385,7 +160,7 @@ class ExitRule(_Model):
         return {"event": raw} if isinstance(raw, str) else raw
 
 
-class ReEntry(_Model):
+class ReEntry(StrictModel):
     """May a person enter again: ``once_ever``, ``once_per`` a period, or ``every_time``.
 
     ``concurrent`` allows a new enrolment while an earlier one of the same journey is active.
@@ -407,7 +182,7 @@ class ReEntry(_Model):
         return self
 
 
-class JourneyDefinition(_Model):
+class JourneyDefinition(StrictModel):
     """One version of one journey, as written.  Immutable once published."""
 
     key: Slug

@@ -30,7 +30,7 @@ import re
 from collections.abc import Iterable
 
 from goodwill.consent.models import Purpose
-from goodwill.journeys.conditions import NAMESPACES, Compare, Condition, Ref
+from goodwill.journeys.conditions import Compare, Condition, Ref
 from goodwill.journeys.definition import (
     END,
     ConditionStep,
@@ -43,6 +43,7 @@ from goodwill.journeys.definition import (
     WaitStep,
 )
 from goodwill.journeys.errors import Problem
+from goodwill.journeys.fields import NAMESPACES
 from goodwill.journeys.validation import Edge, graph
 
 REASON = (

@@ -71,7 +71,7 @@ class RequestReview(Intent):
     channel: ChannelKind
     template: str
     purpose: Purpose = Purpose.REVIEWS
-    link_variable: str = "review_link"
+    link_variable: str = "review_url"
     subject: Mapping[str, Any] = field(default_factory=dict)
     variables: Mapping[str, Any] = field(default_factory=dict)
 
@@ -83,20 +83,25 @@ class RequestNps(Intent):
     channel: ChannelKind
     template: str
     purpose: Purpose = Purpose.REVIEWS
-    link_variable: str = "nps_link"
+    link_variable: str = "nps_url"
     subject: Mapping[str, Any] = field(default_factory=dict)
     variables: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CreateTask(Intent):
-    """A human follow-up.  ``assignee`` is ``None`` when the rule found nobody (team queue)."""
+    """A human follow-up.  ``assignee`` is ``None`` when the rule found nobody (team queue).
+
+    ``template``, when set, names a message template the dispatcher renders into the task body
+    (with the person's personalisation context); ``body`` is the literal text otherwise.
+    """
 
     title: str
     body: str
     assignee: str | None
     assignee_rule: str
     due_at: datetime
+    template: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from goodwill.journeys.conditions import MISSING, Scope, compile_path
+from goodwill.journeys.fields import MISSING, Scope, compile_path
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.:\-]*)\}")
 

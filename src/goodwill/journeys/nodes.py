@@ -21,7 +21,8 @@ from datetime import time, timedelta
 from typing import Any
 
 from goodwill.consent.models import Purpose
-from goodwill.journeys.conditions import MISSING, Condition, Scope, as_number
+from goodwill.journeys.conditions import Condition
+from goodwill.journeys.fields import MISSING, Scope, as_number
 from goodwill.journeys.intents import (
     SIGNED_LINK,
     CallWebhook,
@@ -276,7 +277,7 @@ class AskNode(ActionNode):
     ) -> AskNode:
         self.intent, self.channel, self.template = intent, channel, template
         self.values, self.subject = values, subject
-        self.link_variable = "review_link" if intent is RequestReview else "nps_link"
+        self.link_variable = "review_url" if intent is RequestReview else "nps_url"
         return self
 
     def run(self, s: EnrolmentState, ctx: PersonContext, out: list[Intent]) -> str:
@@ -299,29 +300,42 @@ class AskNode(ActionNode):
 
 
 class TaskNode(ActionNode):
-    __slots__ = ("body", "due_in", "fallback", "person", "rule", "title")
+    __slots__ = ("body", "due_in", "fallback", "person", "rule", "template", "title")
 
     def configure(
         self,
         title: Text,
         body: Text,
+        template: str | None,
         rule: str,
         person: str | None,
         fallback: str | None,
         due_in: timedelta,
     ) -> TaskNode:
-        self.title, self.body, self.rule, self.person = title, body, rule, person
-        self.fallback, self.due_in = fallback, due_in
+        self.title, self.body, self.template = title, body, template
+        self.rule, self.person, self.fallback, self.due_in = rule, person, fallback, due_in
         return self
+
+    @staticmethod
+    def _owner(rule: str, ctx: PersonContext) -> str | None:
+        if rule == "account_owner":
+            return ctx.account_owner
+        if rule == "customer_owner":
+            return ctx.owner
+        return None
 
     def _assignee(self, ctx: PersonContext) -> tuple[str | None, str]:
         if self.rule == "person":
             return self.person, f"named {self.person}"
-        found = ctx.account_owner if self.rule == "account_owner" else ctx.owner
         label = self.rule.replace("_", " ")
+        found = self._owner(self.rule, ctx)
         if found:
             return found, f"{label} {found}"
-        if self.fallback:
+        if self.fallback in ("account_owner", "customer_owner"):
+            found = self._owner(self.fallback, ctx)
+            if found:
+                return found, f"no {label}; {self.fallback.replace('_', ' ')} {found}"
+        elif self.fallback:
             return self.fallback, f"no {label}; fallback {self.fallback}"
         return None, f"no {label}; left unassigned"
 
@@ -337,6 +351,7 @@ class TaskNode(ActionNode):
                 assignee=assignee,
                 assignee_rule=self.rule,
                 due_at=s.clock + self.due_in,
+                template=self.template,
             )
         )
         record(
