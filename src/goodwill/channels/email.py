@@ -1,0 +1,205 @@
+"""Email over SMTP with one kept-open connection.
+
+:class:`SmtpEmailChannel` connects lazily, keeps the connection for many messages (opening one
+per message would cap throughput at the TLS/AUTH handshake rate), reconnects after
+``max_messages_per_connection`` messages or after any connection-level failure, and retries a
+message once at once on a fresh connection when a *reused* connection turns out to have been
+closed by the server while idle.
+
+Classification (the dispatcher retries ``transient`` and parks ``permanent``):
+
+* connection refused / reset / timeout, TLS failure, ``421`` and any other ``4xx`` reply:
+  transient;
+* a ``5xx`` reply to MAIL, RCPT or DATA (unknown mailbox, rejected content): permanent;
+* authentication failure and a server without STARTTLS: transient, because they are settings
+  problems the operator will fix; the reason says what to check and the retry limit parks the
+  message if nobody does;
+* an address that cannot be written as an email address: permanent.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+
+from goodwill.channels.base import DeliveryResult, OutboundMessage
+from goodwill.channels.email_message import EmailIdentity, InvalidRecipient, build_email
+from goodwill.channels.smtp_url import SmtpConfig
+from goodwill.kit.clock import utcnow
+from goodwill.messaging.vocabulary import ChannelKind
+
+_EMAIL = ChannelKind.EMAIL
+_DISCONNECTED = (smtplib.SMTPServerDisconnected, ConnectionResetError, BrokenPipeError)
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    body = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    return f"{code} {' '.join(body.split())}".strip()
+
+
+def classify_reply(code: int, text: bytes | str, stage: str) -> DeliveryResult:
+    """An SMTP reply to a result: ``4xx`` transient, ``5xx`` permanent."""
+    detail = f"SMTP server answered {_reply(code, text)} at {stage}"
+    if 500 <= code < 600:
+        return DeliveryResult.permanent(_EMAIL, detail, code=code)
+    return DeliveryResult.transient(_EMAIL, detail, code=code)
+
+
+class SmtpEmailChannel:
+    """The email adapter.  Not thread-safe by design beyond a lock that serialises ``send``;
+    run one per worker thread for parallelism."""
+
+    def __init__(
+        self,
+        config: SmtpConfig,
+        identity: EmailIdentity,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        ssl_context: ssl.SSLContext | None = None,
+        max_messages_per_connection: int = 1000,
+        helo_name: str | None = None,
+    ) -> None:
+        self._config = config
+        self._identity = identity
+        self._clock = clock
+        self._ssl_context = ssl_context
+        self._max_per_connection = max(1, max_messages_per_connection)
+        self._helo_name = helo_name
+        self._conn: smtplib.SMTP | None = None
+        self._sent_on_conn = 0
+        self._lock = threading.Lock()
+
+    @property
+    def kind(self) -> ChannelKind:
+        return _EMAIL
+
+    @property
+    def config(self) -> SmtpConfig:
+        return self._config
+
+    def __enter__(self) -> SmtpEmailChannel:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop(polite=True)
+
+    def _context(self) -> ssl.SSLContext:
+        if self._ssl_context is None:
+            self._ssl_context = ssl.create_default_context()
+        return self._ssl_context
+
+    def _open(self) -> smtplib.SMTP:
+        cfg = self._config
+        conn: smtplib.SMTP
+        if cfg.security == "tls":
+            conn = smtplib.SMTP_SSL(
+                cfg.host,
+                cfg.port,
+                local_hostname=self._helo_name,
+                timeout=cfg.timeout,
+                context=self._context(),
+            )
+        else:
+            conn = smtplib.SMTP(
+                cfg.host, cfg.port, local_hostname=self._helo_name, timeout=cfg.timeout
+            )
+        try:
+            conn.ehlo()
+            if cfg.security == "starttls":
+                conn.starttls(context=self._context())
+                conn.ehlo()
+            if cfg.username:
+                conn.login(cfg.username, cfg.password or "")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _drop(self, *, polite: bool = False) -> None:
+        conn, self._conn, self._sent_on_conn = self._conn, None, 0
+        if conn is None:
+            return
+        try:
+            if polite:
+                conn.quit()
+        except (smtplib.SMTPException, OSError):
+            pass
+        finally:
+            conn.close()
+
+    def send(self, message: OutboundMessage) -> DeliveryResult:
+        if message.channel != _EMAIL:
+            raise ValueError(f"a {message.channel} message was given to the email channel")
+        try:
+            mime, message_id = build_email(message, self._identity, date=self._clock())
+        except InvalidRecipient as exc:
+            return DeliveryResult.permanent(_EMAIL, str(exc))
+        utf8 = not message.to.isascii()
+        data = mime.as_bytes()
+        options = ["SMTPUTF8"] if utf8 else []
+        with self._lock:
+            for attempt in (1, 2):
+                reused = self._conn is not None
+                try:
+                    conn = self._conn or self._open()
+                    self._conn = conn
+                    conn.sendmail(self._identity.sender_email, [message.to.strip()], data, options)
+                except _DISCONNECTED as exc:
+                    self._drop()
+                    if reused and attempt == 1:
+                        continue  # the server closed an idle connection; try a fresh one
+                    return DeliveryResult.transient(_EMAIL, f"SMTP connection lost: {exc}")
+                except smtplib.SMTPRecipientsRefused as exc:
+                    code, text = next(iter(exc.recipients.values()))
+                    return self._after_reply(code, text, "RCPT")
+                except smtplib.SMTPSenderRefused as exc:
+                    return self._after_reply(exc.smtp_code, exc.smtp_error, "MAIL FROM")
+                except smtplib.SMTPDataError as exc:
+                    return self._after_reply(exc.smtp_code, exc.smtp_error, "DATA")
+                except smtplib.SMTPAuthenticationError as exc:
+                    self._drop()
+                    return DeliveryResult.transient(
+                        _EMAIL,
+                        f"SMTP login refused ({_reply(exc.smtp_code, exc.smtp_error)}): "
+                        "check the user and password in GOODWILL_SMTP_URL",
+                        code=exc.smtp_code,
+                    )
+                except smtplib.SMTPNotSupportedError as exc:
+                    self._drop()
+                    return DeliveryResult.transient(
+                        _EMAIL,
+                        f"SMTP server lacks a needed extension ({exc}): "
+                        "check starttls/smtps in GOODWILL_SMTP_URL",
+                    )
+                except smtplib.SMTPResponseException as exc:
+                    self._drop()
+                    return classify_reply(exc.smtp_code, exc.smtp_error, "connect")
+                except (smtplib.SMTPException, OSError) as exc:
+                    self._drop()
+                    where = f"{self._config.host}:{self._config.port}"
+                    return DeliveryResult.transient(
+                        _EMAIL, f"cannot reach SMTP server {where}: {exc}"
+                    )
+                self._sent_on_conn += 1
+                if self._sent_on_conn >= self._max_per_connection:
+                    self._drop(polite=True)
+                return DeliveryResult.sent(_EMAIL, message_id)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _after_reply(self, code: int, text: bytes | str, stage: str) -> DeliveryResult:
+        if code == 421:  # the server is closing the connection
+            self._drop()
+        return classify_reply(code, text, stage)
