@@ -14,6 +14,7 @@ from goodwill.analytics.bgnbd import BGNBD
 from goodwill.analytics.errors import AnalyticsError, NotFittedError
 from goodwill.analytics.fitting import FitDiagnostics
 from goodwill.analytics.gammagamma import GammaGamma
+from goodwill.analytics.paretonbd import ParetoNBD
 from goodwill.analytics.summary import summarize
 from goodwill.analytics.value import discounted_purchases, score
 
@@ -23,6 +24,7 @@ __all__ = [
     "FitDiagnostics",
     "GammaGamma",
     "NotFittedError",
+    "ParetoNBD",
     "discounted_purchases",
     "score",
     "summarize",
