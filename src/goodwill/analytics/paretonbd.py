@@ -136,8 +136,5 @@ def _future(
     with the s -> 1 limit (β+T) log(1 + t/(β+T)) taken smoothly."""
     t, x, T = np.broadcast_arrays(t, x, T)
     log_ratio = np.log1p(t / (beta + T))
-    if abs(s - 1.0) < 1e-8:
-        horizon = log_ratio
-    else:
-        horizon = -np.expm1(-(s - 1.0) * log_ratio) / (s - 1.0)
+    horizon = log_ratio if abs(s - 1.0) < 1e-08 else -np.expm1(-(s - 1.0) * log_ratio) / (s - 1.0)
     return np.asarray((r + x) / (alpha + T) * (beta + T) * horizon, dtype=np.float64)
