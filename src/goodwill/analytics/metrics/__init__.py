@@ -5,7 +5,18 @@ relationship health and relationship capital.  Everything here is pure numerics:
 web, no CLI; the scoring glue moves data between the store and these functions.  Model outputs
 (P(alive), CLV) come in as columns, so this package does not depend on the CLV models.
 
-Bad input raises :class:`MetricsError` (code ``analytics.invalid_input``) naming what to fix.
+A typical scoring run::
+
+    engagement = engagement_scores(interactions, as_of=day)        # person_id, engagement, ...
+    depth = person_depth(order_lines, interactions)                # person_id, depth, categories
+    latest = latest_nps_answers(answers)                           # person_id, nps_answer
+    people = model_scores.join(engagement, ...).join(depth, ...)   # + p_alive, clv from the model
+    health = relationship_health(people)                           # health, components, reasons
+    capital = relationship_capital(health, as_of=day)
+
+Time columns follow one convention (see :mod:`.frames`): UTC, ``as_of`` inclusive, later rows
+ignored.  Bad input raises :class:`MetricsError` (code ``analytics.invalid_input``) naming what
+to fix.
 """
 
 from goodwill.analytics.metrics.capital import (

@@ -123,7 +123,9 @@ def age_in_days(
     if as_of is None:
         latest = df.select(moment.max()).item()
         if latest is None:
-            raise MetricsError(f"{what}: no events, so there is no latest date to measure from")
+            raise MetricsError(
+                f"{what}: no events, so there is no latest date to measure from; pass as_of"
+            )
         as_of = latest
     if isinstance(as_of, datetime) and not is_date_column:
         ref = _naive_utc_moment(as_of)

@@ -31,7 +31,7 @@ component weighted 0 still shows its value (contribution 0) but is left out of t
 Input ranges are checked (p_alive 0-1, nps_answer whole 0-10, engagement and depth 0-100,
 finite CLV); a value out of range is an error naming the column and the count, never clipped.
 An optional ``categories`` column (from :func:`.person_depth`) lets the explanation say
-"3 categories" instead of "depth 45".
+"3 categories" instead of "depth 45" for people who bought in at least one category.
 """
 
 from __future__ import annotations
@@ -92,7 +92,8 @@ def relationship_health(
     (see the module docstring; absent columns count as missing for everyone) and optionally
     ``categories``.  Other columns pass through.
 
-    Output: the input, then ``health`` (Float64 0-100, null only when no component is present),
+    Output: the input, then ``health`` (Float64 0-100, null only when no weighted component is
+    present),
     ``<component>_value`` (0-1) and ``<component>_contribution`` (health points, null when
     missing) for each of :data:`HEALTH_COMPONENTS`, ``missing`` (list of component names) and
     ``explanation`` (string), in input order.
@@ -149,9 +150,10 @@ def _component_value(df: pl.DataFrame, name: str, what: str) -> pl.Expr:
     low, high = {"p_alive": (0, 1), "nps": (0, 10), "clv": (-math.inf, math.inf)}.get(
         name, (0, 100)
     )
-    bad = int((raw.is_infinite() | (raw < low) | (raw > high)).sum())
+    wrong = raw.is_infinite() | (raw < low) | (raw > high)
     if name == "nps":
-        bad += int((raw.is_finite() & (raw != raw.floor())).sum())
+        wrong = wrong | (raw != raw.floor())
+    bad = int(wrong.sum())
     if bad:
         expected = {"clv": "a finite amount", "nps": "a whole number 0-10"}.get(
             name, f"{low}-{high}"
@@ -217,7 +219,7 @@ def _explanation(df: pl.DataFrame, weight_of: dict[str, float]) -> pl.Expr:
             categories,
             pl.when(categories == 1).then(pl.lit("y")).otherwise(pl.lit("ies")),
         )
-        depth_text = pl.when(categories.is_not_null()).then(in_words).otherwise(depth_text)
+        depth_text = pl.when(categories > 0).then(in_words).otherwise(depth_text)
     texts = {
         "p_alive": p_alive_text,
         "clv": clv_text,

@@ -79,6 +79,14 @@ def test_absent_columns_are_missing_for_everyone() -> None:
     assert scored["missing"].to_list()[0] == ["clv", "nps", "engagement", "depth"]
 
 
+def test_depth_is_described_in_categories_when_the_person_bought_any() -> None:
+    frame = pl.DataFrame({"person_id": [1, 2], "depth": [30.0, 12.0], "categories": [2, 0]})
+    assert relationship_health(frame)["explanation"].to_list() == [
+        "health 30: 2 categories; missing: p_alive, clv, nps, engagement",
+        "health 12: depth 12; missing: p_alive, clv, nps, engagement",
+    ]
+
+
 def test_a_detractor_six_scores_well_below_a_passive_seven() -> None:
     scored = relationship_health(pl.DataFrame({"person_id": [1, 2], "nps_answer": [6, 7]}))
     assert scored["health"].to_list() == pytest.approx([40.0, 60.0])
