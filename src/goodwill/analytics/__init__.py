@@ -10,16 +10,20 @@ replacement for the ``lifetimes`` package, usable in the app and standalone in a
     model.p_alive(summary), model.conditional_expected_purchases(12, summary)
 """
 
+from goodwill.analytics.bgbb import BGBB
 from goodwill.analytics.bgnbd import BGNBD
 from goodwill.analytics.errors import AnalyticsError, NotFittedError
 from goodwill.analytics.fitting import FitDiagnostics
 from goodwill.analytics.gammagamma import GammaGamma
+from goodwill.analytics.mbgnbd import MBGNBD
 from goodwill.analytics.paretonbd import ParetoNBD
 from goodwill.analytics.summary import summarize
 from goodwill.analytics.value import discounted_purchases, score
 
 __all__ = [
+    "BGBB",
     "BGNBD",
+    "MBGNBD",
     "AnalyticsError",
     "FitDiagnostics",
     "GammaGamma",
