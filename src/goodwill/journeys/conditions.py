@@ -315,7 +315,11 @@ def _parse_text(text: str, event_scope: bool) -> Compare:
         match = pattern.match(text)
         if match:
             path, op = match.group(1), match.group(2)
-            value = _literal(match.group(3)) if pattern is not _UNARY_RE else None
+            if pattern is _UNARY_RE:
+                return Compare(path, op, None, event_scope)
+            if match.group(3)[:1] in "=<>!":
+                break  # "a >> 9", "a => 9": a mistyped operator, not a value starting with ">"
+            value = _literal(match.group(3))
             return Compare(path, "==" if op == "=" else op, value, event_scope)
     raise ConditionSyntaxError(
         f'cannot read condition {text!r}; write FIELD OP VALUE, e.g. "score >= 9" '
@@ -340,7 +344,7 @@ def _parse_mapping(raw: Mapping[str, Any], event_scope: bool) -> Condition:
         value = raw.get("value")
         if isinstance(value, str) and value.startswith("$"):
             value = Ref(value[1:])
-        if op not in UNARY and "value" not in raw:
+        if op in _OPS and op not in UNARY and "value" not in raw:
             raise ConditionSyntaxError(f"operator {op!r} needs a value")
         return Compare(str(raw["field"]), "==" if op == "=" else op, value, event_scope)
     raise ConditionSyntaxError(
