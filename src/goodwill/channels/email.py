@@ -10,10 +10,11 @@ Classification (the dispatcher retries ``transient`` and parks ``permanent``):
 
 * connection refused / reset / timeout, TLS failure, ``421`` and any other ``4xx`` reply:
   transient;
-* a ``5xx`` reply to MAIL, RCPT or DATA (unknown mailbox, rejected content): permanent;
-* authentication failure and a server without STARTTLS: transient, because they are settings
-  problems the operator will fix; the reason says what to check and the retry limit parks the
-  message if nobody does;
+* a ``5xx`` reply to RCPT or DATA (unknown mailbox, rejected content): permanent;
+* settings problems that would fail every message alike (login refused, a server that requires
+  STARTTLS or AUTH, our sender address refused at MAIL FROM): transient, because the operator
+  will fix them; the reason says what to check, and the retry limit parks the message if
+  nobody does;
 * an address that cannot be written as an email address: permanent.
 """
 
@@ -41,9 +42,20 @@ def _reply(code: int, text: bytes | str) -> str:
     return f"{code} {' '.join(body.split())}".strip()
 
 
+_SETTINGS_CODES = frozenset({530, 534, 535, 538})  # authentication / encryption required
+
+
 def classify_reply(code: int, text: bytes | str, stage: str) -> DeliveryResult:
-    """An SMTP reply to a result: ``4xx`` transient, ``5xx`` permanent."""
+    """An SMTP reply to a result: ``4xx`` transient, ``5xx`` permanent, except replies that
+    mean our own settings are wrong (a refused sender, authentication or STARTTLS required),
+    which would fail every message alike: transient, naming the settings to check."""
     detail = f"SMTP server answered {_reply(code, text)} at {stage}"
+    if code in _SETTINGS_CODES or (stage == "MAIL FROM" and code >= 500):
+        return DeliveryResult.transient(
+            _EMAIL,
+            f"{detail}: check GOODWILL_SMTP_URL (credentials, starttls) and GOODWILL_SENDER_EMAIL",
+            code=code,
+        )
     if 500 <= code < 600:
         return DeliveryResult.permanent(_EMAIL, detail, code=code)
     return DeliveryResult.transient(_EMAIL, detail, code=code)
