@@ -93,7 +93,7 @@ class DurationFromField:
             shown = "missing" if value is MISSING else repr(value)
             return self.default, f"{self.path} {shown}; default {format_duration(self.default)}"
         wanted = timedelta(**{self.unit: amount})
-        said = f"{self.path} = {value:g}" if isinstance(amount, float) else f"{self.path} = {value}"
+        said = f"{self.path} = {amount:g}"
         if self.low is not None and wanted < self.low:
             return self.low, f"{said}, raised to the minimum {format_duration(self.low)}"
         if self.high is not None and wanted > self.high:

@@ -48,7 +48,7 @@ def person(person_id: str = "p1", **fields: Any) -> PersonContext:
 _ids = iter(range(10_000, 10**9))
 
 
-def event(kind: str, when: datetime, ident: int | str | None = None, **payload: Any) -> Event:
+def event(kind: str, when: datetime, ident: int | str | None = None, /, **payload: Any) -> Event:
     return Event(kind, when, payload, next(_ids) if ident is None else ident)
 
 
