@@ -60,7 +60,9 @@ def start(
     enrolment_id: str = "e1",
     prior: Sequence[PriorEnrolment] = (),
 ) -> EnrolmentState:
-    result = enrol(j, who or person(), trigger, trigger.occurred_at, prior, enrolment_id=enrolment_id)
+    result = enrol(
+        j, who or person(), trigger, trigger.occurred_at, prior, enrolment_id=enrolment_id
+    )
     assert not isinstance(result, Refusal), result
     return result
 
@@ -78,7 +80,9 @@ def run(
     results: list[Advance] = []
     last: datetime | None = None
     for now in checkpoints:
-        due = [e for e in remaining if e.occurred_at <= now and (last is None or e.occurred_at > last)]
+        due = [
+            e for e in remaining if e.occurred_at <= now and (last is None or e.occurred_at > last)
+        ]
         result = advance(j, state, now, due, who or person(state.person_id))
         state = result.state
         intents.extend(result.intents)

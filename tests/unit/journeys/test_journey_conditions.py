@@ -30,7 +30,13 @@ CTX = PersonContext(
 
 
 def scope(payload: dict[str, Any] | None = None, trigger: dict[str, Any] | None = None) -> Scope:
-    return Scope(CTX, payload=payload, trigger=trigger or {"order": "#1001"}, seen={"message.opened": 2}, visits={"ask": 1})
+    return Scope(
+        CTX,
+        payload=payload,
+        trigger=trigger or {"order": "#1001"},
+        seen={"message.opened": 2},
+        visits={"ask": 1},
+    )
 
 
 def holds(raw: Any, payload: dict[str, Any] | None = None, *, event: bool = True) -> bool:
@@ -43,13 +49,20 @@ def test_string_forms() -> None:
     assert parse_condition("a in [1, 'b', c]", event_scope=True).value == [1, "b", "c"]
     assert parse_condition("country == NO", event_scope=True).value == "NO"  # not YAML's false
     assert parse_condition('name == "a b"', event_scope=True).value == "a b"
-    assert parse_condition("order == $trigger.order", event_scope=True).value == Ref("trigger.order")
+    assert parse_condition("order == $trigger.order", event_scope=True).value == Ref(
+        "trigger.order"
+    )
     assert parse_condition("person.owner exists", event_scope=False).op == "exists"
 
 
 def test_structured_forms() -> None:
     c = parse_condition(
-        {"any": [{"not": "tags contains vip"}, ["scores.nps >= 9", {"field": "profile.orders_count", "op": ">", "value": 2}]]},
+        {
+            "any": [
+                {"not": "tags contains vip"},
+                ["scores.nps >= 9", {"field": "profile.orders_count", "op": ">", "value": 2}],
+            ]
+        },
         event_scope=False,
     )
     assert isinstance(c, AnyOf) and isinstance(c.items[0], Not) and isinstance(c.items[1], All)
@@ -118,7 +131,10 @@ def test_explanations_say_what_was_compared() -> None:
     c = parse_condition("scores.nps >= 9", event_scope=False)
     assert c.explain(scope()) == (False, "scores.nps 6 < 9")
     c = parse_condition(["scores.p_alive < 0.5", "tags contains vip"], event_scope=False)
-    assert c.explain(scope()) == (True, 'scores.p_alive 0.42 < 0.5 and tags [b2b, vip] contains "vip"')
+    assert c.explain(scope()) == (
+        True,
+        'scores.p_alive 0.42 < 0.5 and tags [b2b, vip] contains "vip"',
+    )
     c = parse_condition({"any": ["scores.nps >= 9", "scores.missing > 1"]}, event_scope=False)
     assert c.explain(scope()) == (False, "scores.nps 6 < 9 and scores.missing is missing")
     c = parse_condition("order == $trigger.order", event_scope=True)
@@ -134,7 +150,7 @@ def test_explanations_say_what_was_compared() -> None:
 
 
 def test_to_raw_round_trips() -> None:
-    for raw in ["score >= 9", "order == $trigger.order", "x exists", "k in [\"a\", 1]"]:
+    for raw in ["score >= 9", "order == $trigger.order", "x exists", 'k in ["a", 1]']:
         c = parse_condition(raw, event_scope=True)
         assert parse_condition(c.to_raw(), event_scope=True) == c
     nested = parse_condition({"any": ["a > 1", {"not": "b == x"}]}, event_scope=True)

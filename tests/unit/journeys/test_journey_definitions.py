@@ -60,7 +60,9 @@ steps:
   - {type: wait, duration: 1d}
 """
     )
-    assert found[0].startswith('journey "review-request", step "settle" (steps[0]): unknown step type')
+    assert found[0].startswith(
+        'journey "review-request", step "settle" (steps[0]): unknown step type'
+    )
     assert "'wiat'" in found[0] and "'wait'" in found[0]
     joined = "\n".join(found)
     assert 'step "ask" (steps[1]), field "channel": \'fax\' is not allowed' in joined
@@ -154,7 +156,9 @@ steps:
   - {id: a, type: tag, add: [x]}
 """
     )
-    assert found == ['journey "review-request", step "a" (steps[1]), field "id": duplicate step id (also steps[0])']
+    assert found == [
+        'journey "review-request", step "a" (steps[1]), field "id": duplicate step id (also steps[0])'
+    ]
     found = problems(
         HEADER
         + """
@@ -184,7 +188,9 @@ steps: []
     joined = "\n".join(found)
     assert 'journey "Bad Key", field "key": must be a slug' in joined
     assert 'field "version": input should be greater than or equal to 1' in joined
-    assert "'urgent' is not a priority class; use one of promotion, review_nps, relationship" in joined
+    assert (
+        "'urgent' is not a priority class; use one of promotion, review_nps, relationship" in joined
+    )
     assert "unknown trigger type 'webhooky'" in joined
     assert 'field "holdout"' in joined
     assert "'Mars/Olympus' is not an IANA timezone" in joined
@@ -215,7 +221,10 @@ steps:
     assert isinstance(step, WaitStep) and step.at == time(10, 0)  # unquoted YAML 10:00 is 600
     assert isinstance(step.duration, FieldDuration) and step.duration.max == timedelta(days=60)
     assert d.max_trigger_age == timedelta(days=3) and d.holdout == 0
-    date = load_definition(HEADER.replace("{event: order.delivered}", "{date: birthday, offset: -7d}") + "steps: [{id: t, type: tag, add: [x]}]")
+    date = load_definition(
+        HEADER.replace("{event: order.delivered}", "{date: birthday, offset: -7d}")
+        + "steps: [{id: t, type: tag, add: [x]}]"
+    )
     assert isinstance(date.trigger, DateTrigger) and date.trigger.offset == timedelta(days=-7)
     assert date.trigger.at == time(9, 0)
 

@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from tests.unit.journeys.journey_kit import T0, at, event, journey, notes, person, run, start
 
 from goodwill.consent.models import Purpose
 from goodwill.journeys import (
@@ -28,7 +29,6 @@ from goodwill.journeys import (
     state_to_dict,
 )
 from goodwill.messaging.vocabulary import ChannelKind, Priority
-from tests.unit.journeys.journey_kit import T0, at, event, journey, notes, person, run, start
 
 SEND = "{id: %s, type: send_message, channel: email, template: %s, purpose: marketing}"
 
@@ -53,7 +53,11 @@ def test_a_wait_until_local_time_then_a_message() -> None:
     assert isinstance(intent, SendMessage)
     assert intent.not_before == datetime(2026, 3, 5, 10, 0, tzinfo=UTC)  # logical, not 18:00
     assert intent.idempotency_key == "e1:hello:1" and intent.occurrence == 1
-    assert (intent.channel, intent.template, intent.purpose) == (ChannelKind.EMAIL, "hello_tpl", Purpose.MARKETING)
+    assert (intent.channel, intent.template, intent.purpose) == (
+        ChannelKind.EMAIL,
+        "hello_tpl",
+        Purpose.MARKETING,
+    )
     assert intent.priority is Priority.RELATIONSHIP and intent.trigger_event_id == "1"
     assert late.state.status is EnrolmentStatus.COMPLETED and late.wake_at is None
     assert late.state.ended_at == datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
@@ -65,7 +69,9 @@ def test_a_wait_until_local_time_then_a_message() -> None:
 
 
 def test_the_input_state_is_never_modified() -> None:
-    j = journey(f"trigger: {{event: a.b}}\nsteps:\n  - {{id: w, type: wait, duration: 1d}}\n  - {SEND % ('s', 't')}\n")
+    j = journey(
+        f"trigger: {{event: a.b}}\nsteps:\n  - {{id: w, type: wait, duration: 1d}}\n  - {SEND % ('s', 't')}\n"
+    )
     s = start(j, event("a.b", T0))
     snapshot = copy.deepcopy(s)
     advance(j, s, at(days=2), [event("x.y", at(hours=1))])
@@ -103,12 +109,16 @@ steps:
 def test_an_event_wait_takes_the_event_branch_or_times_out() -> None:
     j = journey(WAIT_FOR_REPLY)
     s = start(j, event("message.sent", T0))
-    replied = advance(j, s, at(days=3), [event("message.replied", at(hours=5), 42, channel="email")])
+    replied = advance(
+        j, s, at(days=3), [event("message.replied", at(hours=5), 42, channel="email")]
+    )
     (tag,) = replied.intents
     assert isinstance(tag, Tag) and tag.add == ("replied",) and tag.not_before == at(hours=5)
     assert "message.replied arrived (event 42) → thank" in notes(replied.state)
     assert notes(replied.state)[1] == "waiting for message.replied until 2026-03-04 09:00 UTC"
-    other_channel = advance(j, s, at(days=3), [event("message.replied", at(hours=5), channel="sms")])
+    other_channel = advance(
+        j, s, at(days=3), [event("message.replied", at(hours=5), channel="sms")]
+    )
     (nudge,) = other_channel.intents
     assert isinstance(nudge, SendMessage) and nudge.not_before == at(days=2)
     assert "no message.replied in time → nudge" in notes(other_channel.state)
@@ -158,8 +168,10 @@ steps:
     two = [event("message.opened", at(hours=h)) for h in (1, 30)]
     r = advance(j, s, at(days=4), two)
     assert r.intents == () and r.state.seen == {"message.opened": 2}
-    r = advance(j, s, at(days=4), two[:1] + [event("message.clicked", at(hours=2))])
-    assert len(r.intents) == 1 and r.state.seen == {"message.opened": 1}  # only kinds read are counted
+    r = advance(j, s, at(days=4), [*two[:1], event("message.clicked", at(hours=2))])
+    assert len(r.intents) == 1 and r.state.seen == {
+        "message.opened": 1
+    }  # only kinds read are counted
 
 
 def test_splits_are_deterministic_and_follow_their_weights() -> None:
@@ -183,7 +195,9 @@ steps:
         assert isinstance(intent, SendMessage)
         chosen[intent.template] += 1
     assert 2850 < chosen["a"] < 3150
-    assert notes(advance(j, start(j, event("a.b", T0), enrolment_id="e0"), T0).state)[1].startswith("split: '")
+    assert notes(advance(j, start(j, event("a.b", T0), enrolment_id="e0"), T0).state)[1].startswith(
+        "split: '"
+    )
 
 
 def test_action_intents_carry_what_the_dispatcher_needs() -> None:
@@ -204,20 +218,38 @@ steps:
     r = advance(j, start(j, event("order.delivered", T0, 7, order="#1001"), who), T0, [], who)
     review, nps, owner, named, nobody, hook, label = r.intents
     assert isinstance(review, RequestReview) and review.purpose is Purpose.REVIEWS
-    assert review.variables == {"last_order_number": "#1001", "missing": None, "fixed": 3, "review_url": SIGNED_LINK}
+    assert review.variables == {
+        "last_order_number": "#1001",
+        "missing": None,
+        "fixed": 3,
+        "review_url": SIGNED_LINK,
+    }
     assert review.subject == {"order": "#1001"} and review.link_variable == "review_url"
     assert isinstance(nps, RequestNps) and nps.channel is ChannelKind.SMS
     assert nps.variables == {"nps_url": SIGNED_LINK}
-    assert isinstance(owner, CreateTask) and owner.assignee == "ana@shop.pt" and owner.assignee_rule == "account_owner"
+    assert (
+        isinstance(owner, CreateTask)
+        and owner.assignee == "ana@shop.pt"
+        and owner.assignee_rule == "account_owner"
+    )
     assert owner.title == "Check order #1001 (?)" and owner.due_at == at(days=3)
     assert owner.template == "post_order_checkin"
-    assert isinstance(named, CreateTask) and (named.assignee, named.body) == ("rui@shop.pt", "Be kind")
+    assert isinstance(named, CreateTask) and (named.assignee, named.body) == (
+        "rui@shop.pt",
+        "Be kind",
+    )
     assert isinstance(nobody, CreateTask) and nobody.assignee is None
-    assert isinstance(hook, CallWebhook) and hook.payload == {"order": "#1001", "source": "goodwill"}
+    assert isinstance(hook, CallWebhook) and hook.payload == {
+        "order": "#1001",
+        "source": "goodwill",
+    }
     assert isinstance(label, Tag) and label.remove == ("in-transit",)
     assert len({i.idempotency_key for i in r.intents}) == 7
     said = notes(r.state)
-    assert "create_task 'Check order #1001 (?)' for no account owner; customer owner ana@shop.pt, due in 3d" in said
+    assert (
+        "create_task 'Check order #1001 (?)' for no account owner; customer owner ana@shop.pt, due in 3d"
+        in said
+    )
     assert "create_task 'Call' for no account owner; left unassigned, due in 2d" in said
     assert "tag +delivered -in-transit" in said and "webhook POST https://crm.example/hook" in said
 
@@ -239,7 +271,11 @@ def test_goals_and_exits_end_the_enrolment_whatever_step_it_is_in() -> None:
     s = start(j, event("order.delivered", T0, order="#1"))
     goal = advance(j, s, at(days=30), [event("review.submitted", at(days=3), 99)])
     assert goal.intents == () and goal.state.status is EnrolmentStatus.EXITED
-    assert (goal.state.goal, goal.state.end_reason, goal.state.ended_at) == ("review.submitted", "goal review.submitted", at(days=3))
+    assert (goal.state.goal, goal.state.end_reason, goal.state.ended_at) == (
+        "review.submitted",
+        "goal review.submitted",
+        at(days=3),
+    )
     assert notes(goal.state)[-1] == "exited: goal review.submitted (event 99)"
     assert goal.wake_at is None and goal.state.step_id == "w"
     other_order = advance(j, s, at(days=30), [event("order.returned", at(days=3), order="#2")])
@@ -300,7 +336,10 @@ def test_an_enrolment_is_pinned_to_its_version() -> None:
     v1 = journey(EXITING, version=1)
     v2 = journey(EXITING.replace("duration: 7d}", "duration: 1d}"), version=2)
     s = start(v1, event("order.delivered", T0))
-    with pytest.raises(JourneyStateError, match="pinned to test-journey v1; it cannot be advanced with test-journey v2") as info:
+    with pytest.raises(
+        JourneyStateError,
+        match="pinned to test-journey v1; it cannot be advanced with test-journey v2",
+    ) as info:
         advance(v2, s, at(days=1))
     assert info.value.code == "journeys.state_mismatch"
     assert advance(v1, s, at(days=8)).state.journey_version == 1
@@ -308,7 +347,12 @@ def test_an_enrolment_is_pinned_to_its_version() -> None:
 
 def test_states_and_intents_round_trip_through_json_dicts() -> None:
     j = journey(EXITING)
-    r = advance(j, start(j, event("order.delivered", T0, 3, order="#1")), at(days=8), [event("message.opened", at(days=7, hours=1))])
+    r = advance(
+        j,
+        start(j, event("order.delivered", T0, 3, order="#1")),
+        at(days=8),
+        [event("message.opened", at(days=7, hours=1))],
+    )
     data = state_to_dict(r.state)
     assert state_from_dict(data) == r.state
     assert data["status"] == "active" and data["wake_at"] == "2026-03-16T09:00:00+00:00"

@@ -13,7 +13,9 @@ version: 1
 priority: review_nps
 """
 ASK = "{id: ask, type: request_review, template: review_request}"
-ASK_BY_MAIL = "{id: ask, type: send_message, channel: email, template: review_request, purpose: reviews}"
+ASK_BY_MAIL = (
+    "{id: ask, type: send_message, channel: email, template: review_request, purpose: reviews}"
+)
 
 
 def rejected(body: str) -> list[str]:
