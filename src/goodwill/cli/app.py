@@ -42,8 +42,8 @@ def _register() -> None:
 
 def run(argv: list[str] | None = None) -> int:
     """Run the command line with ``argv``; returns the exit code instead of exiting."""
-    _register()
     try:
+        _register()
         app(args=argv, prog_name="goodwill", standalone_mode=True)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)

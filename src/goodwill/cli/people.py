@@ -16,6 +16,7 @@ from goodwill.cli.runtime import JsonOption, WorkspaceOption, open_engine, works
 from goodwill.kit.money import format_money
 from goodwill.people import service
 from goodwill.people.models import Profile
+from goodwill.scoring.service import latest_scores
 
 people_app = typer.Typer(help="Look up, merge and unmerge people.", no_args_is_help=True)
 app.add_typer(people_app, name="people")
@@ -35,6 +36,34 @@ def _table(title: str, *columns: str) -> Table:
     return table
 
 
+_SCORE_LABELS = {
+    "health": "relationship health (0-100)",
+    "p_alive": "P(still active)",
+    "expected_purchases_90d": "expected purchases, next 90 days",
+    "clv_12m": "lifetime value, next 12 months",
+    "clv_percentile": "value percentile",
+    "segment": "RFM segment",
+    "engagement": "engagement (0-100)",
+    "depth": "relationship depth (0-100)",
+    "nps_last": "latest NPS answer",
+}
+
+
+def format_scores(scores: dict[str, Any]) -> RenderableType:
+    """Scores with their explanation: what each number is, and why health is what it is."""
+    table = _table(f"Scores as of {scores['as_of']} ({scores['model_status']})", "measure", "value")
+    for key, label in _SCORE_LABELS.items():
+        value = scores.get(key)
+        table.add_row(label, "-" if value is None else str(value))
+    trend = " → ".join(f"{h['health']:.0f}" for h in scores.get("health_trend", []))
+    notes = [f"[italic]{scores['explanation']}[/italic]"]
+    if len(scores.get("health_trend", [])) > 1:
+        notes.append(f"health trend: {trend}")
+    if scores["model_status"] != "fitted":
+        notes.append("[yellow]estimates are uncertain: see `goodwill report` for why[/yellow]")
+    return Group(table, *notes)
+
+
 def format_profile(prof: Profile) -> RenderableType:
     """A person's profile as Rich renderables (pure: builds, never prints)."""
     head = [
@@ -48,10 +77,7 @@ def format_profile(prof: Profile) -> RenderableType:
         head.append(f"{prof.orders.orders} orders · {spent} · last order {last}")
     parts: list[RenderableType] = [Panel("\n".join(head), expand=False)]
     if prof.scores:
-        scores = _table("Scores", "measure", "value")
-        for key, value in prof.scores.items():
-            scores.add_row(key, str(value))
-        parts.append(scores)
+        parts.append(format_scores(prof.scores))
     ids = _table("Identities", "kind", "value", "source")
     for i in prof.identities:
         ids.add_row(i.kind, i.value, i.source)
@@ -124,6 +150,7 @@ def show(
     with workspace_transaction(engine, workspace) as (conn, ws):
         person_id = service.resolve(conn, ws, reference)
         prof = service.profile(conn, ws, person_id, timeline_limit=limit)
+        prof.scores = latest_scores(conn, ws, person_id)
     if json_out:
         print_json(profile_to_dict(prof))
     else:
