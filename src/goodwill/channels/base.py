@@ -27,7 +27,7 @@ from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
 from goodwill.errors import GoodwillError
-from goodwill.messaging.vocabulary import ChannelKind, Purpose
+from goodwill.messaging.vocabulary import DIRECT_CHANNELS, ChannelKind, Purpose
 
 
 class ChannelConfigError(GoodwillError):
@@ -52,14 +52,15 @@ class OutboundMessage:
     ``to`` is the address on the channel: an email address, an E.164 phone number, or the
     webhook URL; for postal mail it is unused and ``address_lines`` hold the address.
     ``subject``/``text``/``html`` carry the rendered parts (SMS and postal use ``text``).
-    ``payload`` is extra JSON for the webhook body.
+    ``payload`` is extra JSON for the webhook body.  ``purpose`` is required on the channels
+    that reach the person (email, SMS, postal) and optional on webhooks and tasks.
     """
 
     idempotency_key: str
     workspace_id: str
     person_id: str
     channel: ChannelKind
-    purpose: Purpose
+    purpose: Purpose | None = None
     to: str = ""
     to_name: str = ""
     subject: str = ""
@@ -72,6 +73,8 @@ class OutboundMessage:
     def __post_init__(self) -> None:
         if not self.idempotency_key.strip():
             raise ValueError("an outbound message needs an idempotency key")
+        if self.purpose is None and self.channel in DIRECT_CHANNELS:
+            raise ValueError(f"a {self.channel} message needs a purpose (consent is per purpose)")
 
 
 @dataclass(frozen=True, slots=True)

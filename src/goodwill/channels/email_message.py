@@ -54,7 +54,7 @@ def message_id_for(idempotency_key: str, domain: str) -> str:
 
 def unsubscribe_headers(message: OutboundMessage, identity: EmailIdentity) -> dict[str, str]:
     """RFC 8058 headers, or nothing for transactional mail."""
-    if message.purpose == Purpose.TRANSACTIONAL:
+    if message.purpose in (None, Purpose.TRANSACTIONAL):
         return {}
     claim = UnsubscribeClaim(
         message.workspace_id, message.person_id, str(message.purpose), str(ChannelKind.EMAIL)

@@ -89,12 +89,18 @@ def plan_task(
     *,
     now: datetime,
     due_in: timedelta = timedelta(days=2),
+    due_at: datetime | None = None,
+    title: str | None = None,
     team_timezone: str | None = None,
 ) -> TaskFields:
-    """The task row's fields for a ``task`` message rendered from a template."""
+    """The task row's fields for a ``task`` message rendered from a template.
+
+    ``title`` (e.g. the journey step's own title) wins over the rendered subject; ``due_at``
+    (e.g. a journey's ``CreateTask.due_at``) wins over ``now + due_in``; either way the due
+    time is moved off weekends."""
     if message.channel != ChannelKind.TASK:
         raise ValueError(f"a {message.channel} message is not a task")
-    title = " ".join(message.subject.split()) or "Follow up with a customer"
+    title = " ".join((title or message.subject).split()) or "Follow up with a customer"
     if len(title) > TITLE_MAX:
         title = title[: TITLE_MAX - 1].rstrip() + "…"
     return TaskFields(
@@ -104,6 +110,6 @@ def plan_task(
         assignee=resolve_assignee(owners),
         title=title,
         body=message.text.strip(),
-        due_at=_off_weekend(as_utc(now) + due_in, team_timezone),
+        due_at=_off_weekend(as_utc(due_at) if due_at else as_utc(now) + due_in, team_timezone),
         template=message.template,
     )

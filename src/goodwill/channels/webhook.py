@@ -85,7 +85,7 @@ def webhook_body(message: OutboundMessage, sent_at: datetime) -> bytes:
         "template": message.template or None,
         "workspace_id": message.workspace_id,
         "person_id": message.person_id,
-        "purpose": str(message.purpose),
+        "purpose": str(message.purpose) if message.purpose else None,
         "sent_at": as_utc(sent_at).isoformat().replace("+00:00", "Z"),
         "subject": message.subject or None,
         "text": message.text or None,

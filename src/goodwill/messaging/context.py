@@ -115,6 +115,39 @@ def nps_score_links(nps_url: str) -> list[dict[str, Any]]:
     return [{"score": n, "url": _with_query(nps_url, score=str(n))} for n in range(11)]
 
 
+_ORDINALS = (
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+)
+
+
+def ordinal(n: int) -> str:
+    """1 -> "first" .. 10 -> "tenth", then "11th", "22nd", "103rd"."""
+    if n < 1:
+        raise ValueError("ordinals start at 1")
+    if n <= len(_ORDINALS):
+        return _ORDINALS[n - 1]
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def anniversary_milestone(years: int | None) -> str | None:
+    """The ``milestone`` phrase for the anniversary template from a journey's ``years``:
+    1 -> "first year with us", 5 -> "fifth year with us"; unknown years -> None (the
+    template then cannot render and the message is not sent with a blank)."""
+    if years is None or years < 1:
+        return None
+    return f"{ordinal(years)} year with us"
+
+
 def build_context(facts: PersonalisationFacts) -> dict[str, Any]:
     """The template context.  Absent values are ``None`` (templates treat them as missing)."""
     first = clean_name(facts.first_name)

@@ -9,18 +9,21 @@ The rules, in order:
 1. ``webhook`` and ``task`` are internal channels (a merchant system, a staff member); they do
    not contact the person, so the rules below do not apply: **send**.
 2. An address that is invalid or hard-bounced is **suppressed**, whatever the purpose.
-3. ``transactional`` messages (receipts, shipping notices) need no marketing consent, ignore
-   channel preferences, the contact budget and quiet hours: **send**.
-4. Every other purpose needs a current *grant* for that exact (purpose, channel): a withdrawal,
-   or no grant on record, is **suppressed** (with a consented alternative channel noted when
-   there is one).
+3. Consent is about the *purpose*: the ``transactional`` purpose (a receipt, a shipping
+   notice, a service note such as a thank-you for an order) needs no consent; every other
+   purpose needs a current *grant* for that exact (purpose, channel).  A withdrawal, or no grant
+   on record, is **suppressed** (with a consented alternative channel noted when there is one).
+4. Urgency is about the *priority class*: a ``transactional``-priority message (which must have
+   the transactional purpose) is **sent** now, ignoring preferences, budget and quiet hours.
+   A transactional-purpose message at a lower priority (the thank-you note) is a relationship
+   touch and goes through the remaining rules like any other.
 5. A channel the person excluded from their preferences is **suppressed** (alternative noted).
-   A ``max_per_week`` of 0 means "nothing but transactional": **suppressed**.
-6. The contact budget: non-transactional sends in the rolling window (default 7 days) across all
-   journeys, limited by the lower of the workspace budget and the person's ``max_per_week``.
-   Higher-priority messages already waiting for this person take their slots first, so a lower
-   class yields to them.  Over budget is **deferred** to when enough past sends age out of the
-   window, never dropped.
+   A ``max_per_week`` of 0 means "nothing that is not urgent": **suppressed**.
+6. The contact budget: sends of non-transactional priority in the rolling window (default 7
+   days) across all journeys, limited by the workspace budget over that window and by the
+   person's ``max_per_week`` over 7 days.  Higher-priority messages already waiting for this
+   person take their slots first, so a lower class yields to them.  Over budget is **deferred**
+   to when enough past sends age out of the window, never dropped.
 7. Quiet hours (email and SMS; a postal note is printed later anyway) in the person's
    timezone: **deferred** to the end of quiet hours.
 
@@ -63,18 +66,20 @@ class Decision:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SendRequest:
-    """The message as the guardrails see it.  Transactional purpose and transactional priority
-    go together; anything else is a wiring bug and fails at construction."""
+    """The message as the guardrails see it.  Transactional *priority* (exempt from budget and
+    quiet hours) requires the transactional *purpose*; otherwise a marketing message could skip
+    the budget, so that combination is a wiring bug and fails at construction.  The reverse
+    (transactional purpose, lower priority) is allowed."""
 
     purpose: Purpose
     channel: ChannelKind
     priority: Priority
 
     def __post_init__(self) -> None:
-        if (self.purpose == Purpose.TRANSACTIONAL) != (self.priority == Priority.TRANSACTIONAL):
+        if self.priority == Priority.TRANSACTIONAL and self.purpose != Purpose.TRANSACTIONAL:
             raise ValueError(
-                f"purpose {self.purpose} with priority {self.priority.label}: transactional "
-                "purpose and transactional priority must go together"
+                f"purpose {self.purpose} with priority transactional: only transactional-purpose "
+                "messages may use the transactional priority"
             )
 
 
@@ -164,6 +169,8 @@ def _alternative(
     for channel in order:
         if channel == request.channel or channel not in DIRECT_CHANNELS:
             continue
+        if request.purpose == Purpose.TRANSACTIONAL:
+            return channel
         state = consents.get((str(request.purpose), str(channel)))
         if state is not None and state.granted:
             return channel
@@ -171,7 +178,7 @@ def _alternative(
 
 
 def _with_alternative(reason: str, alternative: ChannelKind | None) -> str:
-    return f"{reason}; {alternative} has consent" if alternative else reason
+    return f"{reason}; {alternative} is possible" if alternative else reason
 
 
 def _window_word(policy: GuardrailPolicy) -> str:
@@ -239,14 +246,8 @@ def decide(
         return _send(f"{channel} does not contact the person directly", "internal_channel")
     if address is not None and not address.deliverable:
         return _suppress(f"{channel} address {address.problem or 'is not deliverable'}", "address")
-    if request.purpose == Purpose.TRANSACTIONAL:
-        return _send(
-            "transactional message; marketing consent, budget and quiet hours do not apply",
-            "transactional",
-        )
-
     consent = consents.get((str(request.purpose), str(channel)))
-    if consent is None or not consent.granted:
+    if request.purpose != Purpose.TRANSACTIONAL and (consent is None or not consent.granted):
         alternative = _alternative(request, consents, preferences)
         if consent is None:
             text = f"no consent on record for {request.purpose} {channel}"
@@ -256,6 +257,11 @@ def decide(
             f" via {consent.source}"
         )
         return _suppress(_with_alternative(text, alternative), "consent_withdrawn", alternative)
+    if request.priority == Priority.TRANSACTIONAL:
+        return _send(
+            "transactional message; consent, budget and quiet hours do not apply",
+            "transactional",
+        )
 
     if preferences.channels and channel not in preferences.channels:
         alternative = _alternative(request, consents, preferences)
@@ -263,7 +269,7 @@ def decide(
         text = f"prefers {prefers}; not {channel}"
         return _suppress(_with_alternative(text, alternative), "channel_preference", alternative)
     if preferences.max_per_week == 0:
-        return _suppress("asked to receive nothing but transactional messages", "frequency_zero")
+        return _suppress("asked for no messages beyond urgent service ones", "frequency_zero")
 
     tz_name = (
         preferences.timezone
@@ -299,10 +305,16 @@ def decide(
             until,
         )
 
-    granted = f"{request.purpose} {channel} consent granted {_day(as_utc(consent.since))}"
+    if consent is not None and consent.granted:
+        basis = (
+            f"{request.purpose} {channel} consent granted {_day(as_utc(consent.since))}"
+            f" via {consent.source}"
+        )
+    else:
+        basis = "transactional purpose needs no consent"
     usage = ""
     if limits:
         tight = min(limits, key=lambda r: r.limit)
         used = sum(1 for t in sends if t > now - tight.window)
         usage = f"; {used + 1} of {tight.limit} slots used ({tight.phrase})"
-    return _send(f"{granted} via {consent.source}{usage}", "ok")
+    return _send(f"{basis}{usage}", "ok")

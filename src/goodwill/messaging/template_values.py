@@ -1,7 +1,7 @@
 """How template values are prepared so that missing means missing.
 
-``None`` and blank strings are dropped from the context (at any depth) so they are *undefined*
-to Jinja; nested mappings remember their dotted path so an error can name ``last_product.name``
+``None``, blank strings and strings still holding a ``{{ placeholder }}`` are dropped from the
+context (at any depth) so they are *undefined* to Jinja; nested mappings remember their dotted path so an error can name ``last_product.name``
 rather than "dict object has no attribute"; :class:`MissingValue` fails on output, iteration and
 comparison like ``StrictUndefined`` but is falsy, so ``{% if remembered_fact %}`` is the natural
 way to write optional copy.
@@ -48,7 +48,14 @@ class MissingValue(StrictUndefined):
 
 
 def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    """Missing for templates: None, a blank string, or a string still holding a Jinja
+    placeholder (e.g. the journeys' ``{{signed_link}}`` that the dispatcher failed to replace),
+    which must never be printed into a message."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip() or "{{" in value or "{%" in value
+    return False
 
 
 def _clean(value: Any, path: str) -> Any:

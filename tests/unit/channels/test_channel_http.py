@@ -229,3 +229,17 @@ def test_sms_defaults_and_validation() -> None:
 def test_malformed_sms_url(url: str) -> None:
     with pytest.raises(GoodwillError, match="GOODWILL_SMS_URL is invalid"):
         parse_sms_url(url)
+
+
+def test_webhook_without_purpose_and_direct_channels_require_one() -> None:
+    seen, transport = recorder(httpx.Response(200))
+    message = OutboundMessage(
+        idempotency_key="k", workspace_id="w", person_id="p", channel=ChannelKind.WEBHOOK,
+        to="https://crm.example/h", payload={"tag": "vip"},
+    )  # fmt: skip
+    assert WebhookChannel(SECRET, transport=transport).send(message).ok
+    assert json.loads(seen[0].content)["purpose"] is None
+    with pytest.raises(ValueError, match="needs a purpose"):
+        OutboundMessage(
+            idempotency_key="k", workspace_id="w", person_id="p", channel=ChannelKind.SMS
+        )

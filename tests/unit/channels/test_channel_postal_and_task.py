@@ -144,6 +144,15 @@ def test_plan_task_fields_and_due_date_off_weekends() -> None:
     assert plan_task(task_message(), TaskOwners(), now=friday).due_at == datetime(
         2026, 3, 9, 16, 0, tzinfo=UTC
     )
+    from_journey = plan_task(
+        task_message(),
+        TaskOwners(),
+        now=NOW,
+        title="30-day check-in on order #1042",
+        due_at=datetime(2026, 3, 7, 9, 0, tzinfo=UTC),  # a Saturday
+    )
+    assert from_journey.title == "30-day check-in on order #1042"
+    assert from_journey.due_at == datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
     long_title = plan_task(task_message("x" * 500), TaskOwners(), now=NOW).title
     assert len(long_title) == 200 and long_title.endswith("…")
     with pytest.raises(ValueError):

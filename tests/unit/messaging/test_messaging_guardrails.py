@@ -89,7 +89,7 @@ def test_no_consent_on_record_is_suppressed_and_notes_a_consented_alternative() 
         now=NOW,
     )
     assert decision.outcome is Outcome.SUPPRESSED
-    assert decision.reason == "suppressed: no consent on record for reviews email; sms has consent"
+    assert decision.reason == "suppressed: no consent on record for reviews email; sms is possible"
     assert decision.alternative_channel is ChannelKind.SMS
 
 
@@ -123,15 +123,27 @@ def test_transactional_to_a_hard_bounced_address_is_suppressed() -> None:
     assert decision.reason == "suppressed: email address hard-bounced 2026-03-01"
 
 
-def test_mismatched_transactional_purpose_and_priority_is_a_wiring_error() -> None:
-    with pytest.raises(ValueError, match="must go together"):
+def test_transactional_priority_requires_transactional_purpose() -> None:
+    with pytest.raises(ValueError, match="only transactional-purpose"):
         SendRequest(
             purpose=Purpose.MARKETING, channel=ChannelKind.EMAIL, priority=Priority.TRANSACTIONAL
         )
-    with pytest.raises(ValueError):
-        SendRequest(
-            purpose=Purpose.TRANSACTIONAL, channel=ChannelKind.EMAIL, priority=Priority.RELATIONSHIP
-        )
+
+
+def test_transactional_purpose_at_relationship_priority_needs_no_consent_but_waits() -> None:
+    thank_you = req(Purpose.TRANSACTIONAL, ChannelKind.EMAIL, Priority.RELATIONSHIP)
+    day = decide(thank_you, consents={}, preferences=LISBON, history=ContactHistory(), now=NOW)
+    assert day.outcome is Outcome.SEND
+    assert day.reason.startswith("send: transactional purpose needs no consent; 1 of 3")
+    night = decide(
+        thank_you,
+        consents={},
+        preferences=LISBON,
+        history=ContactHistory(),
+        now=datetime(2026, 3, 3, 23, 0, tzinfo=UTC),
+    )
+    assert night.outcome is Outcome.DEFERRED and night.rule == "quiet_hours"
+    assert night.until == datetime(2026, 3, 4, 8, 0, tzinfo=UTC)
 
 
 def test_excluded_channel_is_suppressed_with_preferred_alternative() -> None:
@@ -144,7 +156,7 @@ def test_excluded_channel_is_suppressed_with_preferred_alternative() -> None:
         now=NOW,
     )
     assert decision.outcome is Outcome.SUPPRESSED
-    assert decision.reason == "suppressed: prefers sms; not email; sms has consent"
+    assert decision.reason == "suppressed: prefers sms; not email; sms is possible"
     assert decision.alternative_channel is ChannelKind.SMS
 
 

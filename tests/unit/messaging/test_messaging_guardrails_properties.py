@@ -39,6 +39,7 @@ ZONES = [
 ]
 CHANNELS = [ChannelKind.EMAIL, ChannelKind.SMS, ChannelKind.POSTAL]
 NON_TX = [Purpose.MARKETING, Purpose.REVIEWS, Purpose.REFERRALS, Purpose.PROFILING]
+ALL_PURPOSES = [*NON_TX, Purpose.TRANSACTIONAL]
 NON_TX_PRIORITIES = [Priority.PROMOTION, Priority.REVIEW_NPS, Priority.RELATIONSHIP]
 
 moments = st.datetimes(
@@ -50,7 +51,7 @@ zones = st.sampled_from(ZONES)
 
 
 @st.composite
-def scenarios(draw: st.DrawFn, *, purposes: list[Purpose] = NON_TX) -> dict[str, Any]:
+def scenarios(draw: st.DrawFn, *, purposes: list[Purpose] = ALL_PURPOSES) -> dict[str, Any]:
     now = draw(moments)
     purpose = draw(st.sampled_from(purposes))
     channel = draw(st.sampled_from(CHANNELS))
@@ -114,7 +115,7 @@ def test_never_send_when_consent_withdrawn_or_missing(s: dict[str, Any]) -> None
     request: SendRequest = s["request"]
     state = s["consents"].get((str(request.purpose), str(request.channel)))
     decision = run(s)
-    if state is None or not state.granted:
+    if request.purpose != Purpose.TRANSACTIONAL and (state is None or not state.granted):
         assert decision.outcome is Outcome.SUPPRESSED
         assert decision.rule in {"consent_missing", "consent_withdrawn", "address"}
 
@@ -124,7 +125,9 @@ def test_never_send_when_consent_withdrawn_or_missing(s: dict[str, Any]) -> None
 def test_never_send_inside_quiet_hours(s: dict[str, Any]) -> None:
     decision = run(s)
     quiet, tz = _local(s)
-    if decision.outcome is Outcome.SEND and s["request"].channel in s["policy"].quiet_channels:
+    held = s["request"].channel in s["policy"].quiet_channels
+    urgent = s["request"].priority == Priority.TRANSACTIONAL
+    if decision.outcome is Outcome.SEND and held and not urgent:
         assert not quiet.contains(s["now"], tz)
 
 
@@ -161,8 +164,7 @@ def test_over_budget_is_never_suppressed_for_budget_reasons(s: dict[str, Any]) -
     state = s["consents"].get((str(request.purpose), str(request.channel)))
     eligible = (
         s["address"].deliverable
-        and state is not None
-        and state.granted
+        and (request.purpose == Purpose.TRANSACTIONAL or (state is not None and state.granted))
         and (not prefs.channels or request.channel in prefs.channels)
         and prefs.max_per_week != 0
     )
@@ -174,8 +176,11 @@ def test_over_budget_is_never_suppressed_for_budget_reasons(s: dict[str, Any]) -
 
 @settings(max_examples=200)
 @given(scenarios(purposes=[Purpose.TRANSACTIONAL]))
-def test_transactional_to_a_deliverable_address_always_sends(s: dict[str, Any]) -> None:
-    decision = run(s)
+def test_urgent_transactional_to_a_deliverable_address_always_sends(s: dict[str, Any]) -> None:
+    request = SendRequest(
+        purpose=Purpose.TRANSACTIONAL, channel=s["request"].channel, priority=Priority.TRANSACTIONAL
+    )
+    decision = run(s, request=request)
     if s["address"].deliverable:
         assert decision.outcome is Outcome.SEND
     else:

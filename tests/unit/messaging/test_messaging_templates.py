@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 
-from goodwill.messaging.context import KNOWN_VARIABLES, Links, PersonalisationFacts, build_context
+from goodwill.messaging.context import (
+    KNOWN_VARIABLES,
+    Links,
+    PersonalisationFacts,
+    anniversary_milestone,
+    build_context,
+    ordinal,
+)
 from goodwill.messaging.errors import TemplateInvalid, TemplateNotFound, TemplateVariableMissing
 from goodwill.messaging.templates import (
     TemplateLibrary,
@@ -221,3 +228,19 @@ def test_build_context_cleans_names() -> None:
         assert build_context(PersonalisationFacts(first_name=junk, brand="B"))["first_name"] is None
     both = build_context(PersonalisationFacts(first_name="ana", last_name="SILVA", brand="B"))
     assert both["display_name"] == "Ana Silva"
+
+
+def test_unreplaced_placeholder_never_reaches_the_message() -> None:
+    with pytest.raises(TemplateVariableMissing, match="review_url"):
+        render("review_request", full_context(review_url="{{signed_link}}"))
+
+
+def test_anniversary_milestone_phrases() -> None:
+    assert anniversary_milestone(1) == "first year with us"
+    assert anniversary_milestone(10) == "tenth year with us"
+    assert anniversary_milestone(None) is None and anniversary_milestone(0) is None
+    assert [ordinal(n) for n in (11, 12, 13, 21, 22, 23, 101, 111)] == [
+        "11th", "12th", "13th", "21st", "22nd", "23rd", "101st", "111th",
+    ]  # fmt: skip
+    subject = render("anniversary", full_context(milestone=anniversary_milestone(3))).subject
+    assert subject == "Celebrating your third year with us"
