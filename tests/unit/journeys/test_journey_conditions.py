@@ -43,16 +43,20 @@ def holds(raw: Any, payload: dict[str, Any] | None = None, *, event: bool = True
     return parse_condition(raw, event_scope=event).evaluate(scope(payload))
 
 
+def compare(raw: str) -> Compare:
+    c = parse_condition(raw, event_scope=True)
+    assert isinstance(c, Compare)
+    return c
+
+
 def test_string_forms() -> None:
     assert parse_condition("score >= 9", event_scope=True) == Compare("score", ">=", 9, True)
     assert parse_condition("a = x", event_scope=True) == Compare("a", "==", "x", True)
-    assert parse_condition("a in [1, 'b', c]", event_scope=True).value == [1, "b", "c"]
-    assert parse_condition("country == NO", event_scope=True).value == "NO"  # not YAML's false
-    assert parse_condition('name == "a b"', event_scope=True).value == "a b"
-    assert parse_condition("order == $trigger.order", event_scope=True).value == Ref(
-        "trigger.order"
-    )
-    assert parse_condition("person.owner exists", event_scope=False).op == "exists"
+    assert compare("a in [1, 'b', c]").value == [1, "b", "c"]
+    assert compare("country == NO").value == "NO"  # not YAML's false
+    assert compare('name == "a b"').value == "a b"
+    assert compare("order == $trigger.order").value == Ref("trigger.order")
+    assert compare("person.owner exists").op == "exists"
 
 
 def test_structured_forms() -> None:

@@ -84,7 +84,7 @@ def test_durations_from_a_field_with_default_and_bounds() -> None:
         "  - {id: w, type: wait, duration: {field: trigger.days_to_opinion, default: 14d, min: 1d, max: 60d}}\n"
         f"  - {SEND % ('ask', 'x')}\n"
     )
-    cases = [({"days_to_opinion": 21}, 21, "(trigger.days_to_opinion = 21)"),
+    cases: list[tuple[dict[str, object], int, str]] = [({"days_to_opinion": 21}, 21, "(trigger.days_to_opinion = 21)"),
              ({"days_to_opinion": "7"}, 7, "(trigger.days_to_opinion = 7)"),
              ({}, 14, "(trigger.days_to_opinion missing; default 14d)"),
              ({"days_to_opinion": "soon"}, 14, "(trigger.days_to_opinion 'soon'; default 14d)"),
