@@ -1,4 +1,5 @@
 """Imports every command module so each registers itself on the root app."""
 
 import goodwill.cli.demo  # noqa: F401
+from goodwill.cli import imports as _imports  # noqa: F401
 from goodwill.cli import people, record, scores, stats, tasks  # noqa: F401

@@ -1,0 +1,258 @@
+"""All queries of the import context, scoped to one workspace.
+
+Lookups take a batch of keys and run chunked ``IN`` queries (under SQLite's variable limit).
+Inserts are the bulk path: ``COPY`` on PostgreSQL, one ``executemany`` on SQLite, with values the
+service has already put in storage form (timestamps via :meth:`IngestRepository.ts`, JSON as
+text), so no per-value conversion happens on the hot path.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, and_, bindparam, delete, func, insert, select, update
+
+from goodwill.db import tables as t
+from goodwill.db.bulk import allocate_ids
+from goodwill.kit.clock import as_utc
+from goodwill.workspaces.service import Workspace
+
+CHUNK = 500
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+class IngestRepository:
+    def __init__(self, conn: Connection, workspace: Workspace) -> None:
+        self.conn = conn
+        self.ws = workspace.id
+        self.postgres = conn.dialect.name == "postgresql"
+
+    # -- storage form --------------------------------------------------------------------------
+    def ts(self, value: datetime) -> str:
+        """A UTC datetime as the store keeps it (SQLAlchemy's SQLite format; ISO on PostgreSQL)."""
+        if self.postgres:
+            return value.isoformat(" ", "microseconds")
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+    @staticmethod
+    def json(value: Any) -> str:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+    # -- lookups -------------------------------------------------------------------------------
+    def identities(self, kind: str, values: Sequence[str]) -> dict[str, tuple[int, int]]:
+        """value -> (identity id, person id) for the identities of ``kind`` that exist."""
+        c = t.identities.c
+        out: dict[str, tuple[int, int]] = {}
+        for part in chunks(values):
+            rows = self.conn.execute(
+                select(c.value, c.id, c.person_id).where(
+                    c.workspace_id == self.ws, c.kind == kind, c.value.in_(part)
+                )
+            )
+            out.update((v, (int(i), int(p))) for v, i, p in rows)
+        return out
+
+    def persons(
+        self, ids: Sequence[int]
+    ) -> dict[int, tuple[str | None, str | None, datetime | None]]:
+        """id -> (first name, last name, first seen) for live (not merged-away) persons."""
+        c = t.persons.c
+        out: dict[int, tuple[str | None, str | None, datetime | None]] = {}
+        for part in chunks(ids):
+            rows = self.conn.execute(
+                select(c.id, c.first_name, c.last_name, c.first_seen_at).where(
+                    c.workspace_id == self.ws, c.id.in_(part)
+                )
+            )
+            for pid, first, last, seen in rows:
+                out[int(pid)] = (first, last, None if seen is None else as_utc(seen))
+        return out
+
+    def orders(self, source: str, external_ids: Sequence[str]) -> dict[str, tuple[int, int, str]]:
+        """external id -> (order id, person id, content hash)."""
+        c = t.orders.c
+        out: dict[str, tuple[int, int, str]] = {}
+        for part in chunks(external_ids):
+            rows = self.conn.execute(
+                select(c.external_id, c.id, c.person_id, c.content_hash).where(
+                    c.workspace_id == self.ws, c.source == source, c.external_id.in_(part)
+                )
+            )
+            out.update((e, (int(i), int(p), h)) for e, i, p, h in rows)
+        return out
+
+    def count_order_interactions(self, order_ids: Sequence[int]) -> int:
+        c = t.interactions.c
+        total = 0
+        for part in chunks(order_ids):
+            total += int(
+                self.conn.execute(
+                    select(func.count()).where(c.workspace_id == self.ws, c.order_id.in_(part))
+                ).scalar_one()
+            )
+        return total
+
+    def products(self, keys: Sequence[str]) -> dict[str, tuple[int, str, int | None, str | None]]:
+        """sku -> (id, name, price_minor, currency)."""
+        c = t.products.c
+        out: dict[str, tuple[int, str, int | None, str | None]] = {}
+        for part in chunks(keys):
+            rows = self.conn.execute(
+                select(c.sku, c.id, c.name, c.price_minor, c.currency).where(
+                    c.workspace_id == self.ws, c.sku.in_(part)
+                )
+            )
+            out.update((s, (int(i), n, p, cur)) for s, i, n, p, cur in rows)
+        return out
+
+    def existing_keys(self, keys: Sequence[str]) -> set[str]:
+        c = t.interactions.c
+        out: set[str] = set()
+        for part in chunks(keys):
+            rows = self.conn.execute(
+                select(c.idempotency_key).where(
+                    c.workspace_id == self.ws, c.idempotency_key.in_(part)
+                )
+            )
+            out.update(r[0] for r in rows)
+        return out
+
+    def consent_events(
+        self, person_ids: Sequence[int], purpose: str, channel: str
+    ) -> Iterator[tuple[int, str, datetime, int]]:
+        """(person id, action, occurred at, id) of every event for (purpose, channel)."""
+        c = t.consent_events.c
+        for part in chunks(person_ids):
+            rows = self.conn.execute(
+                select(c.person_id, c.action, c.occurred_at, c.id).where(
+                    c.workspace_id == self.ws,
+                    c.person_id.in_(part),
+                    c.purpose == purpose,
+                    c.channel == channel,
+                )
+            )
+            for pid, action, at, eid in rows:
+                yield int(pid), action, as_utc(at), int(eid)
+
+    def accounts(self, keys: Sequence[str]) -> dict[str, int]:
+        c = t.accounts.c
+        out: dict[str, int] = {}
+        for part in chunks(keys):
+            rows = self.conn.execute(
+                select(c.external_key, c.id).where(
+                    c.workspace_id == self.ws, c.external_key.in_(part)
+                )
+            )
+            out.update((k, int(i)) for k, i in rows)
+        return out
+
+    def memberships(self, person_ids: Sequence[int], role: str) -> set[tuple[int, int]]:
+        """(account id, person id) pairs with ``role`` for these persons."""
+        c = t.memberships.c
+        out: set[tuple[int, int]] = set()
+        for part in chunks(person_ids):
+            rows = self.conn.execute(
+                select(c.account_id, c.person_id).where(
+                    c.workspace_id == self.ws, c.person_id.in_(part), c.role == role
+                )
+            )
+            out.update((int(a), int(p)) for a, p in rows)
+        return out
+
+    def notes(self, person_ids: Sequence[int], author: str) -> set[tuple[int, str]]:
+        c = t.notes.c
+        out: set[tuple[int, str]] = set()
+        for part in chunks(person_ids):
+            rows = self.conn.execute(
+                select(c.person_id, c.body).where(
+                    c.workspace_id == self.ws, c.person_id.in_(part), c.author == author
+                )
+            )
+            out.update((int(p), b) for p, b in rows)
+        return out
+
+    def person_tags(self, ids: Sequence[int]) -> dict[int, list[str]]:
+        c = t.persons.c
+        out: dict[int, list[str]] = {}
+        for part in chunks(ids):
+            rows = self.conn.execute(
+                select(c.id, c.tags).where(c.workspace_id == self.ws, c.id.in_(part))
+            )
+            out.update((int(i), list(tags or [])) for i, tags in rows)
+        return out
+
+    # -- writes --------------------------------------------------------------------------------
+    def allocate(self, table: Table, count: int) -> list[int]:
+        return allocate_ids(self.conn, table, count)
+
+    def insert(self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
+        """Insert rows already in storage form (see the module docstring)."""
+        if not rows:
+            return 0
+        raw: Any = self.conn.connection.dbapi_connection
+        cols = ", ".join(f'"{c}"' for c in columns)
+        if self.postgres:
+            with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN') as cp:
+                for row in rows:
+                    cp.write_row(row)
+            return len(rows)
+        marks = ", ".join("?" for _ in columns)
+        cur = raw.cursor()
+        try:
+            cur.executemany(f'INSERT INTO "{table.name}" ({cols}) VALUES ({marks})', rows)
+        finally:
+            cur.close()
+        return len(rows)
+
+    def update_rows(
+        self, table: Table, columns: Sequence[str], rows: Iterable[dict[str, Any]]
+    ) -> None:
+        """``UPDATE table SET columns WHERE id = row["id"]`` for each row (one executemany)."""
+        data = [{f"v_{k}": v for k, v in row.items()} for row in rows]
+        if not data:
+            return
+        stmt = (
+            update(table)
+            .where(and_(table.c.workspace_id == self.ws, table.c.id == bindparam("v_id")))
+            .values({c: bindparam(f"v_{c}") for c in columns})
+        )
+        self.conn.execute(stmt, data)
+
+    def delete_lines(self, order_ids: Sequence[int]) -> None:
+        c = t.order_lines.c
+        for part in chunks(order_ids):
+            self.conn.execute(
+                delete(t.order_lines).where(c.workspace_id == self.ws, c.order_id.in_(part))
+            )
+
+    # -- import runs ---------------------------------------------------------------------------
+    def start_run(self, kind: str, fmt: str, file_name: str, sha256: str, at: datetime) -> int:
+        result = self.conn.execute(
+            insert(t.import_runs).values(
+                workspace_id=self.ws,
+                kind=kind,
+                format=fmt,
+                file_name=file_name[:500],
+                file_sha256=sha256,
+                rejected=0,
+                started_at=at,
+            )
+        )
+        pk = result.inserted_primary_key
+        assert pk is not None
+        return int(pk[0])
+
+    def finish_run(self, run_id: int, summary: dict[str, Any], rejected: int, at: datetime) -> None:
+        c = t.import_runs.c
+        self.conn.execute(
+            update(t.import_runs)
+            .where(c.workspace_id == self.ws, c.id == run_id)
+            .values(summary=summary, rejected=rejected, finished_at=at)
+        )
