@@ -42,6 +42,15 @@ def _recreate_pg_database(name: str) -> None:
         admin.dispose()
 
 
+def _drop_pg_database(name: str) -> None:
+    admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     if not PG_URL:
         return
@@ -71,13 +80,14 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def pg_database(request: pytest.FixtureRequest) -> Iterator[str]:
-    name = f"gw_test_{_worker_id(request)}"
+    name = f"gw_test_{_worker_id(request)}_{os.getpid()}"
     _recreate_pg_database(name)
     url = _pg_database_url(name)
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
     yield url
+    _drop_pg_database(name)
 
 
 def _truncate_all(engine: Engine) -> None:
@@ -115,6 +125,7 @@ def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.db'}"
     else:
-        name = f"gw_mig_{_worker_id(request)}"
+        name = f"gw_mig_{_worker_id(request)}_{os.getpid()}"
         _recreate_pg_database(name)
         yield _pg_database_url(name)
+        _drop_pg_database(name)

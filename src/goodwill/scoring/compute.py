@@ -76,7 +76,8 @@ def _fit_purchase_model(summary: pl.DataFrame) -> tuple[BGNBD, ModelReport]:
         return fallback, ModelReport("BG/NBD", dict(DEFAULT_BGNBD), "default model", [str(exc)])
     diag = model.diagnostics
     params = model.params
-    if not diag.converged or not all(np.isfinite(v) and v > 0 for v in params.values()):
+    usable = diag.converged or diag.gradient_norm < 1e-3
+    if not usable or not all(np.isfinite(v) and v > 0 for v in params.values()):
         fallback = BGNBD.from_params(**DEFAULT_BGNBD)
         reason = f"the fit did not converge ({diag.message})"
         return fallback, ModelReport("BG/NBD", dict(DEFAULT_BGNBD), "default model", [reason])
@@ -116,10 +117,35 @@ def _fit_spend_model(summary: pl.DataFrame, report: ModelReport) -> GammaGamma |
     return spend
 
 
+_PREDICTIONS = ("p_alive", "expected_purchases", "clv")
+
+
+def _all_finite(scored: pl.DataFrame) -> bool:
+    return all(bool(np.isfinite(scored[c].to_numpy()).all()) for c in _PREDICTIONS)
+
+
 def _model_scores(tx: pl.DataFrame, as_of: datetime) -> tuple[pl.DataFrame, ModelReport]:
     summary = summarize(tx, "person_id", "ordered_at", "amount", period="D", observation_end=as_of)
     model, report = _fit_purchase_model(summary)
     spend = _fit_spend_model(summary, report)
+    scored = _predict(tx, summary, model, spend)
+    if not _all_finite(scored) and report.status != "default model":
+        # Never store a NaN score: a fit at the edge of the parameter space (e.g. no
+        # heterogeneity in drop-out) can overflow; fall back to the default model and say so.
+        model = BGNBD.from_params(**DEFAULT_BGNBD)
+        report.warnings.append(
+            "the fitted model gave non-finite predictions; using the default model"
+        )
+        report.status, report.params = "default model", dict(DEFAULT_BGNBD)
+        scored = _predict(tx, summary, model, spend)
+    if not _all_finite(scored):
+        raise AnalyticsError("scores could not be computed as finite numbers for these data")
+    return scored, report
+
+
+def _predict(
+    tx: pl.DataFrame, summary: pl.DataFrame, model: BGNBD, spend: GammaGamma | None
+) -> pl.DataFrame:
     if spend is not None:
         scored = score_customers(
             model,
@@ -145,7 +171,7 @@ def _model_scores(tx: pl.DataFrame, as_of: datetime) -> tuple[pl.DataFrame, Mode
         scored = scored.with_columns(
             expected_value=pl.lit(mean_value), clv=pl.Series("clv", flows * mean_value)
         )
-    return scored, report
+    return scored
 
 
 def score_base(
@@ -170,9 +196,7 @@ def score_base(
     engagement = engagement_scores(interactions, as_of=as_of, people=people).select(
         "person_id", "engagement"
     )
-    depth = person_depth(
-        purchases if purchases.height else None, interactions if interactions.height else None
-    )
+    depth = _depth(purchases, interactions)
     latest = (
         latest_nps_answers(answers).select("person_id", "nps_answer") if answers.height else None
     )
@@ -199,6 +223,16 @@ def score_base(
     business = _business_summary(tx, answers, health, as_of)
     return ScoringResult(
         health, report, business, float(capital.capital), float(capital.health_weighted_capital)
+    )
+
+
+def _depth(purchases: pl.DataFrame, interactions: pl.DataFrame) -> pl.DataFrame:
+    if purchases.height == 0 and interactions.height == 0:
+        return pl.DataFrame(
+            schema={"person_id": pl.Int64, "depth": pl.Float64, "categories": pl.Int64}
+        )
+    return person_depth(
+        purchases if purchases.height else None, interactions if interactions.height else None
     )
 
 
