@@ -21,6 +21,7 @@ from scipy.special import betaln, digamma, gammaln, hyp2f1
 
 from goodwill.analytics.fitting import Objective
 from goodwill.analytics.inputs import Customers, FloatArray
+from goodwill.analytics.logspace import blockwise_sums, sigmoid_from, softplus
 from goodwill.analytics.purchase_model import PurchaseModel, rate_start
 
 
@@ -63,6 +64,73 @@ def future_purchases(
     return np.asarray(np.where(t > 0, out, 0.0), dtype=np.float64)
 
 
+def beta_geometric_objective(data: Customers, *, shift: int) -> Objective:
+    """Mean NLL and log-space gradient for BG/NBD (``shift=1``) and MBG/NBD (``shift=0``).
+
+    Beta-function and digamma terms depend on x only and are summed with per-x customer counts;
+    the per-row work is two logs, one softplus and a few products. Rows without the dropout
+    term (BG/NBD non-repeaters) only depend on T.
+    """
+    x, tx, T = data.columns
+    w = data.weights
+    n = float(w.sum())
+    k = 1 - shift
+    ux, ix = np.unique(x, return_inverse=True)
+    wx = np.bincount(ix, weights=w, minlength=ux.shape[0])
+    both = x > 0 if shift == 1 else np.ones(x.shape[0], dtype=bool)
+    xr, txr, tr, wr = x[both], tx[both], T[both], w[both]
+    xz, tz, wz = x[~both], T[~both], w[~both]
+
+    def objective(theta: FloatArray) -> tuple[float, FloatArray]:
+        r, alpha, a, b = np.exp(theta)
+        log_alpha = float(np.log(alpha))
+        dg_ab = digamma(a + b) - digamma(a + b + ux + k)
+        lgx = gammaln(r + ux) - gammaln(r) + gammaln(a + b) - gammaln(a + b + ux + k)
+        lgx += gammaln(b + ux + k) - gammaln(b)
+        ll = float(wx @ lgx) + n * r * log_alpha
+        dr = float(wx @ (digamma(r + ux) - digamma(r))) + n * log_alpha
+        dalpha = n * r / alpha
+        da = float(wx @ dg_ab)
+        db = float(wx @ (dg_ab + digamma(b + ux + k) - digamma(b)))
+        if wz.size:
+            laz = np.log(alpha + tz)
+            ll -= float(wz @ ((r + xz) * laz))
+            dr -= float(wz @ laz)
+            dalpha -= float(wz @ ((r + xz) / (alpha + tz)))
+        log_a = float(np.log(a))
+
+        def rows(xr: FloatArray, txr: FloatArray, tr: FloatArray, wr: FloatArray) -> FloatArray:
+            la = np.log(alpha + tr)
+            lb = np.log(alpha + txr)
+            bx = b + xr - shift
+            rx = r + xr
+            d = log_a - np.log(bx) - rx * (lb - la)
+            sp = softplus(d)
+            q = sigmoid_from(d, sp)
+            wq = wr * q
+            inv_t = 1.0 / (alpha + tr)
+            return np.array(
+                [
+                    float(wr @ (sp - rx * la)),
+                    float(wr @ la) + float(wq @ (lb - la)),
+                    float((wr * rx) @ inv_t) - float((wq * rx) @ (inv_t - 1.0 / (alpha + txr))),
+                    float(wq.sum()),
+                    float(wq @ (1.0 / bx)),
+                ]
+            )
+
+        sums = blockwise_sums(rows, (xr, txr, tr, wr))
+        ll += sums[0]
+        dr -= sums[1]
+        dalpha -= sums[2]
+        da += sums[3] / a
+        db -= sums[4]
+        grad = np.array([dr * r, dalpha * alpha, da * a, db * b])
+        return -ll / n, -grad / n
+
+    return objective
+
+
 class BGNBD(PurchaseModel):
     """Beta-geometric/NBD model; parameters ``r, alpha, a, b``."""
 
@@ -88,37 +156,7 @@ class BGNBD(PurchaseModel):
         return np.asarray(head + np.logaddexp(a3, a4), dtype=np.float64)
 
     def _objective(self, data: Customers) -> Objective:
-        x, tx, T = data.columns
-        w = data.weights
-        n = float(w.sum())
-        ux, ix = np.unique(x, return_inverse=True)
-        rep = x > 0
-        x_m1 = np.where(rep, x - 1, 0.0)
-        log_t = (T, tx)
-
-        def objective(theta: FloatArray) -> tuple[float, FloatArray]:
-            r, alpha, a, b = np.exp(theta)
-            lg = (gammaln(r + ux) - gammaln(r) + gammaln(a + b) - gammaln(a + b + ux))[ix]
-            lg += (gammaln(b + ux) - gammaln(b))[ix]
-            la = np.log(alpha + log_t[0])
-            lb = np.log(alpha + log_t[1])
-            a3 = -(r + x) * la
-            bx = np.where(rep, b + x_m1, 1.0)
-            with np.errstate(divide="ignore"):
-                a4 = np.where(rep, np.log(a) - np.log(bx) - (r + x) * lb, -np.inf)
-            m = np.logaddexp(a3, a4)
-            ll = lg + r * np.log(alpha) + m
-            q = np.exp(a4 - m)  # weight of the "dropped out after t_x" term
-            wq = w * q
-            dr = (digamma(r + ux) - digamma(r))[ix] + np.log(alpha) - la - q * (lb - la)
-            dalpha = r / alpha - (r + x) * ((1 - q) / (alpha + T) + q / (alpha + tx))
-            dab = (digamma(a + b) - digamma(a + b + ux))[ix]
-            da_sum = float(w @ dab) + float(wq.sum()) / a
-            db_sum = float(w @ (dab + (digamma(b + ux) - digamma(b))[ix])) - float(wq @ (1.0 / bx))
-            grad = np.array([float(w @ dr) * r, float(w @ dalpha) * alpha, da_sum * a, db_sum * b])
-            return -float(w @ ll) / n, -grad / n
-
-        return objective
+        return beta_geometric_objective(data, shift=1)
 
     def _log_p_alive(
         self, p: tuple[float, ...], x: FloatArray, tx: FloatArray, T: FloatArray

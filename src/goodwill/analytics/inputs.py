@@ -141,7 +141,7 @@ def compress(columns: tuple[FloatArray, ...], weights: FloatArray) -> Customers:
         return Customers(columns, weights)
     names = [f"c{i}" for i in range(len(columns))]
     df = pl.DataFrame({**dict(zip(names, columns, strict=True)), "w": weights})
-    grouped = df.group_by(names).agg(pl.col("w").sum()).sort(names)
+    grouped = df.group_by(names).agg(pl.col("w").sum())
     if grouped.height > 0.9 * n:
         return Customers(columns, weights)
     return Customers(
@@ -166,3 +166,19 @@ def group_pairs(x: FloatArray, t: FloatArray) -> tuple[FloatArray, FloatArray, I
     first = np.zeros(uniq.shape[0], dtype=np.int64)
     first[inverse[::-1]] = np.arange(x.shape[0] - 1, -1, -1)
     return x[first], t[first], inverse
+
+
+def subsample(data: Customers, target: int = 40_000, seed: int = 0) -> Customers | None:
+    """A seeded random ~``target``-customer thinning of ``data`` (binomial on the weights), or
+    ``None`` when ``data`` is small enough to fit directly. Used only for starting values."""
+    if data.n_rows <= 4 * target:
+        return None
+    rng = np.random.default_rng(seed)
+    share = min(1.0, target / data.n_customers)
+    whole = np.floor(data.weights)
+    thinned = rng.binomial(whole.astype(np.int64), share).astype(np.float64)
+    thinned += (data.weights - whole) * share
+    keep = thinned > 0
+    if not np.any(keep):
+        return None
+    return Customers(tuple(c[keep] for c in data.columns), thinned[keep])

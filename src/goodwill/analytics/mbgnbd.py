@@ -16,9 +16,9 @@ first purchase with probability b/(a+b), so E[X(t)] = b/(a-1) [1 - (α/(α+t))^r
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import betaln, digamma, gammaln
+from scipy.special import betaln, gammaln
 
-from goodwill.analytics.bgnbd import future_purchases
+from goodwill.analytics.bgnbd import beta_geometric_objective, future_purchases
 from goodwill.analytics.fitting import Objective
 from goodwill.analytics.inputs import Customers, FloatArray
 from goodwill.analytics.purchase_model import PurchaseModel, rate_start
@@ -43,34 +43,7 @@ class MBGNBD(PurchaseModel):
         return np.asarray(head + np.logaddexp(a3, a4), dtype=np.float64)
 
     def _objective(self, data: Customers) -> Objective:
-        x, tx, T = data.columns
-        w = data.weights
-        n = float(w.sum())
-        ux, ix = np.unique(x, return_inverse=True)
-
-        def objective(theta: FloatArray) -> tuple[float, FloatArray]:
-            r, alpha, a, b = np.exp(theta)
-            lg = (gammaln(r + ux) - gammaln(r) + gammaln(a + b) - gammaln(a + b + ux + 1))[ix]
-            lg += (gammaln(b + ux + 1) - gammaln(b))[ix]
-            la = np.log(alpha + T)
-            lb = np.log(alpha + tx)
-            a3 = -(r + x) * la
-            a4 = np.log(a) - np.log(b + x) - (r + x) * lb
-            m = np.logaddexp(a3, a4)
-            ll = lg + r * np.log(alpha) + m
-            q = np.exp(a4 - m)
-            wq = w * q
-            dr = (digamma(r + ux) - digamma(r))[ix] + np.log(alpha) - la - q * (lb - la)
-            dalpha = r / alpha - (r + x) * ((1 - q) / (alpha + T) + q / (alpha + tx))
-            dab = (digamma(a + b) - digamma(a + b + ux + 1))[ix]
-            da_sum = float(w @ dab) + float(wq.sum()) / a
-            db_sum = float(w @ (dab + (digamma(b + ux + 1) - digamma(b))[ix])) - float(
-                wq @ (1.0 / (b + x))
-            )
-            grad = np.array([float(w @ dr) * r, float(w @ dalpha) * alpha, da_sum * a, db_sum * b])
-            return -float(w @ ll) / n, -grad / n
-
-        return objective
+        return beta_geometric_objective(data, shift=0)
 
     def _log_p_alive(
         self, p: tuple[float, ...], x: FloatArray, tx: FloatArray, T: FloatArray

@@ -21,6 +21,7 @@ from scipy.special import digamma, gammaln
 from goodwill.analytics.fitting import Objective
 from goodwill.analytics.hypergeometric import log_tail_integral
 from goodwill.analytics.inputs import Customers, FloatArray, group_pairs
+from goodwill.analytics.logspace import blockwise_sums, sigmoid_from, softplus
 from goodwill.analytics.purchase_model import PurchaseModel, rate_start
 
 _H = 1e-5  # log-parameter step for the derivatives of log G
@@ -60,15 +61,17 @@ class ParetoNBD(PurchaseModel):
         x, tx, T = data.columns
         w = data.weights
         n = float(w.sum())
-        ux, ix = np.unique(x, return_inverse=True)
         # one table of distinct (x, y) for y in {t_x, T}; rows index into it twice
         px, py, inv = group_pairs(np.concatenate([x, x]), np.concatenate([tx, T]))
         i_tx, i_t = inv[: x.shape[0]], inv[x.shape[0] :]
-        same = tx >= T  # no time to die unobserved: the death term is exactly zero
 
         def table(theta: FloatArray) -> FloatArray:
             r, alpha, s, beta = np.exp(theta)
             return log_tail_integral(r, alpha, s, beta, px, py)
+
+        ux, ix = np.unique(x, return_inverse=True)
+        wx = np.bincount(ix, weights=w, minlength=ux.shape[0])
+        rows_in = (x, T, w, i_tx.astype(np.float64), i_t.astype(np.float64))
 
         def objective(theta: FloatArray) -> tuple[float, FloatArray]:
             r, alpha, s, beta = np.exp(theta)
@@ -78,35 +81,51 @@ class ParetoNBD(PurchaseModel):
                 e = np.zeros(4)
                 e[k] = _H
                 dg.append((table(theta + e) - table(theta - e)) / (2 * _H))  # d/d log(param)
-            la, lb = np.log(alpha + T), np.log(beta + T)
-            alive = -(r + x) * la - s * lb
-            gap = np.minimum(g0[i_t] - g0[i_tx], 0.0)
-            with np.errstate(divide="ignore"):
-                death = np.where(same, -np.inf, np.log(s) + g0[i_tx] + np.log(-np.expm1(gap)))
-            m = np.logaddexp(alive, death)
-            head = (gammaln(r + ux) - gammaln(r))[ix]
-            ll = head + r * np.log(alpha) + s * np.log(beta) + m
-            q = np.exp(death - m)
-            with np.errstate(over="ignore", divide="ignore"):
-                rho = np.where(same, 0.0, 1.0 / np.expm1(-np.where(same, -1.0, gap)))
-            wq = w * q
-            # d(death)/d log(param) = [param is s] + dG(t_x) - rho (dG(T) - dG(t_x))
-            d_death = [d[i_tx] - rho * (d[i_t] - d[i_tx]) for d in dg]
+            log_s = float(np.log(s))
+
+            def rows(
+                x: FloatArray, T: FloatArray, w: FloatArray, jx: FloatArray, jt: FloatArray
+            ) -> FloatArray:
+                i_a, i_b = jx.astype(np.int64), jt.astype(np.int64)
+                la, lb = np.log(alpha + T), np.log(beta + T)
+                g_tx = g0[i_a]
+                gap = np.minimum(g0[i_b] - g_tx, 0.0)
+                open_ = gap < 0.0  # t_x < T: there was time to die unobserved
+                with np.errstate(divide="ignore"):
+                    death = log_s + g_tx + np.log(-np.expm1(gap))
+                alive = -(r + x) * la - s * lb
+                d = death - alive
+                sp = softplus(d)
+                q = sigmoid_from(d, sp)
+                wq = w * q
+                w1 = w - wq
+                rho = np.where(open_, 1.0 / np.expm1(-np.where(open_, gap, -1.0)), 0.0)
+                up, down = wq * (1.0 + rho), wq * rho
+                return np.array(
+                    [
+                        float(w @ (alive + sp)),
+                        float(w1 @ la),
+                        float(w1 @ ((r + x) / (alpha + T))),
+                        float(w1 @ lb),
+                        float(w1 @ (1.0 / (beta + T))),
+                        float(wq.sum()),
+                        *(float(up @ d_k[i_a]) - float(down @ d_k[i_b]) for d_k in dg),
+                    ]
+                )
+
+            sm = blockwise_sums(rows, rows_in)
+            head = float(wx @ (gammaln(r + ux) - gammaln(r)))
+            ll = head + n * (r * np.log(alpha) + s * np.log(beta)) + sm[0]
             grad = np.array(
                 [
-                    float(w @ ((digamma(r + ux) - digamma(r))[ix] + np.log(alpha) - (1 - q) * la))
-                    * r
-                    + float(wq @ d_death[0]),
-                    float(w @ (r / alpha - (1 - q) * (r + x) / (alpha + T))) * alpha
-                    + float(wq @ d_death[1]),
-                    float(w @ (np.log(beta) - (1 - q) * lb)) * s
-                    + float(wq.sum())
-                    + float(wq @ d_death[2]),
-                    float(w @ (s / beta - (1 - q) * s / (beta + T))) * beta
-                    + float(wq @ d_death[3]),
+                    (float(wx @ (digamma(r + ux) - digamma(r))) + n * np.log(alpha) - sm[1]) * r
+                    + sm[6],
+                    (n * r / alpha - sm[2]) * alpha + sm[7],
+                    (n * np.log(beta) - sm[3]) * s + sm[5] + sm[8],
+                    (n * s / beta - s * sm[4]) * beta + sm[9],
                 ]
             )
-            return -float(w @ ll) / n, -grad / n
+            return -float(ll) / n, -grad / n
 
         return objective
 

@@ -24,6 +24,7 @@ from goodwill.analytics.inputs import (
     compress,
     customer_arrays,
     frame_columns,
+    subsample,
     weight_array,
 )
 from goodwill.analytics.model import FittedModel, broadcast_float
@@ -58,6 +59,7 @@ class PurchaseModel(FittedModel):
         if repeaters < _FEW_REPEATERS:
             warnings.append(f"only {repeaters:.0f} repeat buyers: parameters are poorly determined")
         objective = self._objective(data)
+        warm = subsample(data)
         result = maximize_likelihood(
             objective,
             self._start(data),
@@ -65,6 +67,7 @@ class PurchaseModel(FittedModel):
             n_customers=data.n_customers,
             n_rows=data.n_rows,
             model_warnings=warnings,
+            warm_objective=None if warm is None else self._objective(warm),
         )
         self._set_result(result)
         return self

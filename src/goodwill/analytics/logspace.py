@@ -1,0 +1,50 @@
+"""Log-space primitives for two-term likelihoods, faster than ``np.logaddexp`` on big arrays.
+
+Every buy-till-you-die likelihood here is ``log(e^u + e^v)`` per customer. Written as
+``u + softplus(v - u)`` it needs one exp and one log1p, handles ``v = -inf`` exactly (the
+result is then ``u``, never NaN), and the derivative weight of the second term is
+``sigmoid(v - u)``. Inputs must not be ``+inf``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from goodwill.analytics.inputs import FloatArray
+
+
+def softplus(d: FloatArray) -> FloatArray:
+    """log(1 + e^d) for d in [-inf, inf), without overflow."""
+    # clipping at -700 keeps exp out of the (very slow) subnormal range; the term is then < 1e-304
+    return np.asarray(
+        np.maximum(d, 0.0) + np.log1p(np.exp(np.maximum(-np.abs(d), -700.0))), dtype=np.float64
+    )
+
+
+def sigmoid_from(d: FloatArray, sp: FloatArray) -> FloatArray:
+    """1 / (1 + e^-d) given ``sp = softplus(d)``; below 1e-304 it is returned as 0."""
+    z = d - sp
+    return np.asarray(np.where(z > -700.0, np.exp(np.maximum(z, -700.0)), 0.0), dtype=np.float64)
+
+
+_BLOCK = 8192
+
+
+def blockwise_sums(
+    fn: Callable[..., FloatArray], arrays: Sequence[FloatArray], block: int = _BLOCK
+) -> FloatArray:
+    """Sum ``fn(*chunk)`` over row blocks of ``arrays``.
+
+    Why: a likelihood pass is ~30 elementwise operations; on whole arrays of 10^5-10^6 rows each
+    one allocates and streams megabytes through memory (and page-faults), while ~8k-row blocks
+    stay in cache. Measured 3-7x faster on the 2-core target machine.
+    """
+    n = arrays[0].shape[0]
+    total: FloatArray | None = None
+    for lo in range(0, max(n, 1), block):
+        part = fn(*(a[lo : lo + block] for a in arrays))
+        total = part if total is None else total + part
+    assert total is not None
+    return total
