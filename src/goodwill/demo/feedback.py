@@ -129,7 +129,7 @@ def nps(rng: np.random.Generator, book: OrderBook, pop: Population, tl: Timeline
     score = np.rint(
         8.5
         + 1.4 * pop.satisfaction[person]
-        + 0.5 * np.log(book.seq[rows])
+        + 0.7 * np.log(book.seq[rows])
         - 1.6 * had_trouble
         + rng.normal(0.0, 0.9, len(rows))
     )

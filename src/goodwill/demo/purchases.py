@@ -59,7 +59,7 @@ def customer_traits(rng: np.random.Generator, pop: Population) -> Customers:
     n = pop.n
     rate = np.minimum(rng.gamma(R, 1.0 / ALPHA, size=n), MAX_RATE)
     # Drop-out ~ Beta(A, B), made from the satisfaction latent so that the two are linked.
-    u = _normal_cdf(-(0.75 * pop.satisfaction + 0.66 * rng.normal(size=n)))
+    u = _normal_cdf(-(0.85 * pop.satisfaction + 0.53 * rng.normal(size=n)))
     dropout = _beta_quantile(u, A, B)
     nu = rng.gamma(Q, 1.0 / GAMMA, size=n)
     weights = np.array([c.weight for c in CATEGORIES])
