@@ -21,6 +21,7 @@ Classification (the dispatcher retries ``transient`` and parks ``permanent``):
 from __future__ import annotations
 
 import smtplib
+import socket
 import ssl
 import threading
 from collections.abc import Callable
@@ -129,6 +130,8 @@ class SmtpEmailChannel:
                 cfg.host, cfg.port, local_hostname=self._helo_name, timeout=cfg.timeout
             )
         try:
+            if conn.sock is not None:  # commands are small writes; do not wait on Nagle
+                conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             conn.ehlo()
             if cfg.security == "starttls":
                 conn.starttls(context=self._context())
@@ -156,19 +159,19 @@ class SmtpEmailChannel:
         if message.channel != _EMAIL:
             raise ValueError(f"a {message.channel} message was given to the email channel")
         try:
-            mime, message_id = build_email(message, self._identity, date=self._clock())
+            built = build_email(message, self._identity, date=self._clock())
         except InvalidRecipient as exc:
             return DeliveryResult.permanent(_EMAIL, str(exc))
-        utf8 = not message.to.isascii()
-        data = mime.as_bytes()
-        options = ["SMTPUTF8"] if utf8 else []
+        options = ["SMTPUTF8"] if built.smtputf8 else []
         with self._lock:
             for attempt in (1, 2):
                 reused = self._conn is not None
                 try:
                     conn = self._conn or self._open()
                     self._conn = conn
-                    conn.sendmail(self._identity.sender_email, [message.to.strip()], data, options)
+                    conn.sendmail(
+                        self._identity.sender_email, [message.to.strip()], built.data, options
+                    )
                 except _DISCONNECTED as exc:
                     self._drop()
                     if reused and attempt == 1:
@@ -208,7 +211,7 @@ class SmtpEmailChannel:
                 self._sent_on_conn += 1
                 if self._sent_on_conn >= self._max_per_connection:
                     self._drop(polite=True)
-                return DeliveryResult.sent(_EMAIL, message_id)
+                return DeliveryResult.sent(_EMAIL, built.message_id)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _after_reply(self, code: int, text: bytes | str, stage: str) -> DeliveryResult:

@@ -227,8 +227,17 @@ def test_message_id_is_deterministic_from_the_idempotency_key() -> None:
     ]
 
 
+def parsed(message: OutboundMessage) -> EmailMessage:
+    data = build_email(message, IDENTITY, date=NOW).data
+    result = message_from_bytes(data, policy=policy.default)
+    assert isinstance(result, EmailMessage)
+    return result
+
+
 def test_one_click_unsubscribe_headers_for_marketing_only() -> None:
-    marketing, _ = build_email(email(), IDENTITY, date=NOW)
+    data = build_email(email(), IDENTITY, date=NOW).data
+    assert b"=?utf-8?" not in data.split(b"List-Unsubscribe:")[1].split(b"MIME-Version")[0]
+    marketing = parsed(email())
     header = marketing["List-Unsubscribe"]
     assert marketing["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     https, mailto = (part.strip().strip("<>") for part in header.split(","))
@@ -241,12 +250,12 @@ def test_one_click_unsubscribe_headers_for_marketing_only() -> None:
         "email",
     )
     assert mailto.startswith("mailto:hello@casaverde.example?subject=unsubscribe%20")
-    receipt, _ = build_email(email(purpose=Purpose.TRANSACTIONAL), IDENTITY, date=NOW)
+    receipt = parsed(email(purpose=Purpose.TRANSACTIONAL))
     assert receipt["List-Unsubscribe"] is None and receipt["List-Unsubscribe-Post"] is None
 
 
 def test_text_only_message_is_single_part() -> None:
-    mime, _ = build_email(email(html=None), IDENTITY, date=NOW)
+    mime = parsed(email(html=None))
     assert mime.get_content_type() == "text/plain"
     assert not mime.is_multipart()
 
@@ -379,3 +388,55 @@ def test_wrong_channel_is_a_wiring_error() -> None:
     )
     with channel(free_port()) as ch, pytest.raises(ValueError, match="sms message"):
         ch.send(sms)
+
+
+def test_non_ascii_names_and_subjects_round_trip_and_headers_stay_short() -> None:
+    identity = EmailIdentity("ola@casaverde.example", "Casa Verde Ção", "https://g.example", KEY)
+    subject = "Obrigada pela sua primeira encomenda, Conceição! " * 3
+    message = OutboundMessage(
+        idempotency_key="k",
+        workspace_id="w",
+        person_id="p",
+        channel=ChannelKind.EMAIL,
+        purpose=Purpose.TRANSACTIONAL,
+        to="ana@example.org",
+        to_name='Ana "Nita" Conceição',
+        subject=subject + "\r\nBcc: victim@example.org",
+        text="Olá\n.starts with a dot\n" + "palavra " * 200,
+        html="<p>Olá</p>",
+    )
+    data = build_email(message, identity, date=NOW).data
+    assert data.isascii()
+    header_block = data.split(b"\r\n\r\n", 1)[0]
+    assert all(len(line) <= 78 for line in header_block.split(b"\r\n"))
+    assert b"\r\nBcc:" not in header_block
+    parsed_message = message_from_bytes(data, policy=policy.default)
+    assert parsed_message["Subject"] == " ".join((subject + " Bcc: victim@example.org").split())
+    assert parsed_message["To"].addresses[0].display_name == 'Ana "Nita" Conceição'
+    assert parsed_message["From"].addresses[0].display_name == "Casa Verde Ção"
+    plain = parsed_message.get_body(("plain",))
+    assert plain is not None
+    assert plain.get_content().replace("\r\n", "\n") == message.text
+
+
+def test_long_ascii_subject_folds_at_spaces() -> None:
+    subject = "A thank you note " * 10
+    data = build_email(
+        OutboundMessage(
+            idempotency_key="k", workspace_id="w", person_id="p", channel=ChannelKind.EMAIL,
+            purpose=Purpose.TRANSACTIONAL, to="a@example.org", subject=subject, text="hi",
+        ),
+        IDENTITY,
+        date=NOW,
+    ).data  # fmt: skip
+    header_block = data.split(b"\r\n\r\n", 1)[0]
+    assert all(len(line) <= 78 for line in header_block.split(b"\r\n"))
+    assert message_from_bytes(data, policy=policy.default)["Subject"] == subject.strip()
+
+
+def test_internationalised_recipient_uses_smtputf8() -> None:
+    sink = Sink()
+    with smtp_server(sink) as port, channel(port) as ch:
+        result = ch.send(email(to="joão@exemplo.pt"))
+    assert result.status is DeliveryStatus.SENT
+    assert sink.received[0].rcpt_tos == ["joão@exemplo.pt"]
