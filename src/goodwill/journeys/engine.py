@@ -53,7 +53,19 @@ from goodwill.journeys.models import (
 )
 from goodwill.journeys.nodes import WaitNode, record
 
-_ACTIVE = EnrolmentStatus.ACTIVE
+# enum members hoisted: attribute access on an Enum class goes through a descriptor (hot path)
+_ACTIVE, _COMPLETED, _EXITED = (
+    EnrolmentStatus.ACTIVE,
+    EnrolmentStatus.COMPLETED,
+    EnrolmentStatus.EXITED,
+)
+_H_EVENT, _H_WAITED, _H_TIMED_OUT, _H_COMPLETED, _H_EXITED = (
+    Happened.EVENT,
+    Happened.WAITED,
+    Happened.TIMED_OUT,
+    Happened.COMPLETED,
+    Happened.EXITED,
+)
 #: A definition is validated to have a wait in every loop; this guards against a bad compile.
 _MAX_STEPS_PER_INSTANT = 10_000
 
@@ -103,20 +115,18 @@ def advance(
                 if _apply_event(journey, s, event, ctx):
                     break
                 if event.kind == node.until_event and node.matches(event.payload, s, ctx):
-                    record(
-                        s, Happened.EVENT, f"{event.kind} arrived (event {event.id}) → {node.next}"
-                    )
+                    record(s, _H_EVENT, f"{event.kind} arrived (event {event.id}) → {node.next}")
                     _go(s, node.next)
                     ran += 1
                 continue
             if deadline <= now:
                 s.clock = deadline
                 if node.until_event is None:
-                    record(s, Happened.WAITED, f"wait over → {node.next}")
+                    record(s, _H_WAITED, f"wait over → {node.next}")
                     _go(s, node.next)
                 else:
                     note = f"no {node.until_event} in time → {node.on_timeout}"
-                    record(s, Happened.TIMED_OUT, note)
+                    record(s, _H_TIMED_OUT, note)
                     _go(s, node.on_timeout)
                 ran += 1
                 continue
@@ -156,11 +166,11 @@ def _go(s: EnrolmentState, target: str) -> None:
     """Enter ``target`` (or finish at ``end``): one more occurrence of that step."""
     s.wait_until = None
     if target == END:
-        s.status = EnrolmentStatus.COMPLETED
+        s.status = _COMPLETED
         s.ended_at = s.clock
         s.end_reason = "completed"
         s.step_id = None
-        record(s, Happened.COMPLETED, "completed: reached the end")
+        record(s, _H_COMPLETED, "completed: reached the end")
         return
     s.step_id = target
     s.visits[target] = s.visits.get(target, 0) + 1
@@ -178,12 +188,12 @@ def _apply_event(
         for rule in rules:
             if rule.matches(payload, s.enrolment_id, scope):
                 label = rule.label()
-                s.status = EnrolmentStatus.EXITED
+                s.status = _EXITED
                 s.ended_at = s.clock
                 s.end_reason = label
                 s.goal = kind if rule.is_goal else None
                 s.wait_until = None
-                record(s, Happened.EXITED, f"exited: {label} (event {event.id})")
+                record(s, _H_EXITED, f"exited: {label} (event {event.id})")
                 return True
     if kind in journey.tracked:
         s.seen[kind] = s.seen.get(kind, 0) + 1

@@ -113,15 +113,16 @@ def enrol(
         visits={start: 1},
         history=[StepRecord(entered_at, None, 0, Happened.ENROLLED, note)],
     )
-    bucket = holdout_bucket(journey.key, person.person_id)
-    if bucket < journey.holdout:
+    share = journey.holdout
+    bucket = holdout_bucket(journey.key, person.person_id) if share > 0 else 1.0
+    if bucket < share:
         state.status = EnrolmentStatus.HOLDOUT
         state.step_id = None
         state.visits = {}
         state.wake_at = None
         state.ended_at = entered_at
         state.end_reason = "holdout"
-        why = f"holdout: no messages (bucket {bucket:.4f} < share {journey.holdout:g})"
+        why = f"holdout: no messages (bucket {bucket:.4f} < share {share:g})"
         state.history.append(StepRecord(entered_at, None, 0, Happened.HOLDOUT, why))
     return state
 

@@ -9,6 +9,10 @@ so a consent withdrawn between decision and send is always honoured).
 the same enrolment always yields the same key, so the outbox can refuse a duplicate after a
 retried transaction or an overlapping scheduler.  ``not_before`` is the logical instant the step
 ran; the dispatcher must not act before it (it may act later, and may drop stale intents).
+
+Intents are values: treat them as read-only.  They are plain slots dataclasses rather than
+frozen ones because a frozen dataclass costs four times as much to build, and the engine builds
+millions (see ``benchmarks/bench_engine.py``).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ def idempotency_key(enrolment_id: str, step_id: str, occurrence: int) -> str:
     return f"{enrolment_id}:{step_id}:{occurrence}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class Intent:
     """Fields every intent carries: who, which journey step, when, how important."""
 
@@ -50,7 +54,7 @@ class Intent:
         return _KINDS[type(self)]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class SendMessage(Intent):
     """Send ``template`` on ``channel`` for ``purpose`` (the consent purpose checked at send)."""
 
@@ -60,7 +64,7 @@ class SendMessage(Intent):
     variables: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class RequestReview(Intent):
     """A review invitation: a message whose ``variables[link_variable]`` is :data:`SIGNED_LINK`.
 
@@ -76,7 +80,7 @@ class RequestReview(Intent):
     variables: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class RequestNps(Intent):
     """An NPS survey invitation; same link contract as :class:`RequestReview`."""
 
@@ -88,7 +92,7 @@ class RequestNps(Intent):
     variables: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class CreateTask(Intent):
     """A human follow-up.  ``assignee`` is ``None`` when the rule found nobody (team queue).
 
@@ -104,7 +108,7 @@ class CreateTask(Intent):
     template: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class Tag(Intent):
     """Add and remove tags on the person."""
 
@@ -112,7 +116,7 @@ class Tag(Intent):
     remove: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class CallWebhook(Intent):
     """POST ``payload`` (JSON) to ``url`` (a merchant system; not a message to the person)."""
 

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from goodwill.journeys.intents import Intent
 
@@ -116,13 +116,13 @@ class Happened(StrEnum):
     COMPLETED = "completed"
 
 
-@dataclass(frozen=True, slots=True)
-class StepRecord:
+class StepRecord(NamedTuple):
     """One line of an enrolment's history: when, which step (occurrence), what, and why.
 
     ``note`` is the human sentence ``goodwill journeys explain`` prints ("waiting until
     2026-03-05 10:00 Europe/Lisbon", "condition 'promoter' false: scores.nps 6 < 9").  ``until``
-    is set on ``waiting`` records so the schedule is machine-checkable too.
+    is set on ``waiting`` records so the schedule is machine-checkable too.  (A named tuple:
+    cheap to build on the hot path, immutable, compares by value.)
     """
 
     at: datetime

@@ -37,6 +37,13 @@ from goodwill.journeys.models import EnrolmentState, Happened, PersonContext, St
 from goodwill.journeys.timing import format_duration, format_local, next_local_time, person_zone
 from goodwill.messaging.vocabulary import ChannelKind, Priority
 
+# enum members hoisted: attribute access on an Enum class goes through a descriptor (hot path)
+_WAITING, _BRANCHED, _SPLIT, _ACTED = (
+    Happened.WAITING,
+    Happened.BRANCHED,
+    Happened.SPLIT,
+    Happened.ACTED,
+)
 Values = Callable[[Scope], dict[str, Any]]
 Text = Callable[[Scope], str]
 
@@ -151,7 +158,7 @@ class WaitNode(Node):
                 deadline = next_local_time(deadline, self.at, tz)
             note = f"waiting until {format_local(deadline, tz, zone_name)}{why}"
         s.wait_until = deadline
-        record(s, Happened.WAITING, note, deadline)
+        record(s, _WAITING, note, deadline)
 
     def matches(self, payload: Mapping[str, Any], s: EnrolmentState, ctx: PersonContext) -> bool:
         if self.where is None:
@@ -174,10 +181,10 @@ class ConditionNode(Node):
         for name, when, target in self.branches:
             ok, why = when.explain(scope)
             if ok:
-                record(s, Happened.BRANCHED, f"condition '{name}' true: {why} → {target}")
+                record(s, _BRANCHED, f"condition '{name}' true: {why} → {target}")
                 return target
             said.append(f"condition '{name}' false: {why}")
-        record(s, Happened.BRANCHED, "; ".join(said) + f" → otherwise {self.otherwise}")
+        record(s, _BRANCHED, "; ".join(said) + f" → otherwise {self.otherwise}")
         return self.otherwise
 
 
@@ -198,21 +205,20 @@ class SplitNode(Node):
             if point < 0:
                 name, weight, target = candidate
                 break
-        record(
-            s, Happened.SPLIT, f"split: '{name}' (weight {weight:g} of {self.total:g}) → {target}"
-        )
+        record(s, _SPLIT, f"split: '{name}' (weight {weight:g} of {self.total:g}) → {target}")
         return target
 
 
 class ActionNode(Node):
     """Common part of actions: identity of the intent and where to go next."""
 
-    __slots__ = ("journey_key", "next", "priority", "version")
+    __slots__ = ("journey_key", "next", "note", "priority", "version")
 
     def __init__(
         self, step_id: str, *, next_id: str, journey_key: str, version: int, priority: Priority
     ):
         super().__init__(step_id)
+        self.note = ""  # the history sentence, when it does not depend on the enrolment
         self.next, self.journey_key, self.version, self.priority = (
             next_id,
             journey_key,
@@ -244,21 +250,32 @@ class SendNode(ActionNode):
         self, channel: ChannelKind, template: str, purpose: Purpose, values: Values
     ) -> SendNode:
         self.channel, self.template, self.purpose, self.values = channel, template, purpose, values
+        self.note = f"send_message {channel.value} template {template} ({purpose.value})"
         return self
 
     def run(self, s: EnrolmentState, ctx: PersonContext, out: list[Intent]) -> str:
-        variables = self.values(scope_of(s, ctx))
+        # spelled out rather than **self.common(s): this is the most frequent action
+        occurrence = s.visits[self.id]
+        trigger_id = s.trigger.id
         out.append(
             SendMessage(
-                **self.common(s),
+                idempotency_key=f"{s.enrolment_id}:{self.id}:{occurrence}",
+                enrolment_id=s.enrolment_id,
+                person_id=s.person_id,
+                journey_key=self.journey_key,
+                journey_version=self.version,
+                step_id=self.id,
+                occurrence=occurrence,
+                not_before=s.clock,
+                priority=self.priority,
+                trigger_event_id=None if trigger_id is None else str(trigger_id),
                 channel=self.channel,
                 template=self.template,
                 purpose=self.purpose,
-                variables=variables,
+                variables=self.values(scope_of(s, ctx)),
             )
         )
-        note = f"send_message {self.channel.value} template {self.template} ({self.purpose.value})"
-        record(s, Happened.ACTED, note)
+        record(s, _ACTED, self.note)
         return self.next
 
 
@@ -278,6 +295,8 @@ class AskNode(ActionNode):
         self.intent, self.channel, self.template = intent, channel, template
         self.values, self.subject = values, subject
         self.link_variable = "review_url" if intent is RequestReview else "nps_url"
+        kind = "request_review" if intent is RequestReview else "request_nps"
+        self.note = f"{kind} {channel.value} template {template}"
         return self
 
     def run(self, s: EnrolmentState, ctx: PersonContext, out: list[Intent]) -> str:
@@ -294,8 +313,7 @@ class AskNode(ActionNode):
                 link_variable=self.link_variable,
             )
         )
-        kind = "request_review" if self.intent is RequestReview else "request_nps"
-        record(s, Happened.ACTED, f"{kind} {self.channel.value} template {self.template}")
+        record(s, _ACTED, self.note)
         return self.next
 
 
@@ -356,7 +374,7 @@ class TaskNode(ActionNode):
         )
         record(
             s,
-            Happened.ACTED,
+            _ACTED,
             f"create_task '{title}' for {why}, due in {format_duration(self.due_in)}",
         )
         return self.next
@@ -367,12 +385,13 @@ class TagNode(ActionNode):
 
     def configure(self, add: tuple[str, ...], remove: tuple[str, ...]) -> TagNode:
         self.add, self.remove = add, remove
+        said = " ".join([*(f"+{t}" for t in add), *(f"-{t}" for t in remove)])
+        self.note = f"tag {said}"
         return self
 
     def run(self, s: EnrolmentState, ctx: PersonContext, out: list[Intent]) -> str:
         out.append(Tag(**self.common(s), add=self.add, remove=self.remove))
-        said = " ".join([*(f"+{t}" for t in self.add), *(f"-{t}" for t in self.remove)])
-        record(s, Happened.ACTED, f"tag {said}")
+        record(s, _ACTED, self.note)
         return self.next
 
 
@@ -381,11 +400,12 @@ class WebhookNode(ActionNode):
 
     def configure(self, url: str, payload: Values) -> WebhookNode:
         self.url, self.payload = url, payload
+        self.note = f"webhook POST {url}"
         return self
 
     def run(self, s: EnrolmentState, ctx: PersonContext, out: list[Intent]) -> str:
         out.append(
             CallWebhook(**self.common(s), url=self.url, payload=self.payload(scope_of(s, ctx)))
         )
-        record(s, Happened.ACTED, f"webhook POST {self.url}")
+        record(s, _ACTED, self.note)
         return self.next
