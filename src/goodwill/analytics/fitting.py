@@ -91,34 +91,47 @@ def _is_pd(matrix: FloatArray) -> bool:
 
 
 def _newton_polish(
-    objective: Objective, x: FloatArray, lo: FloatArray, hi: FloatArray, steps: int = 6
+    objective: Objective, x: FloatArray, lo: FloatArray, hi: FloatArray, steps: int = 8
 ) -> tuple[FloatArray, float, FloatArray, FloatArray, int]:
-    """Chord-Newton steps with one Hessian; a step is kept only if the objective does not rise.
+    """Damped Newton steps on a finite-difference Hessian; a step is kept only if the objective
+    does not rise. The Hessian is refreshed after big steps (quadratic convergence far out) and
+    reused after small ones (chord steps cost one call each).
 
-    Returns the point, its value, gradient, the Hessian (recomputed if the point moved) and
-    the number of steps taken.
+    Returns the point, its value, gradient, the Hessian at (or next to) it and the number of
+    steps taken.
     """
     f, g = objective(x)
     hess = numeric_hessian(objective, x, g)
     used = 0
-    x_at_hess = x.copy()
-    if _is_pd(hess):
-        for _ in range(steps):
-            if float(np.max(np.abs(g))) < 1e-12:
-                break
-            step = -np.linalg.solve(hess, g)
-            norm = float(np.linalg.norm(step))
-            if norm > 1.0:
-                step /= norm
-            cand = np.clip(x + step, lo, hi)
-            f_new, g_new = objective(cand)
-            used += 1
-            if not (math.isfinite(f_new) and f_new <= f + 1e-15 * max(1.0, abs(f))):
-                break
-            x, f, g = cand, f_new, g_new
-    if float(np.max(np.abs(x - x_at_hess))) > 1e-3:
+    moved = 0.0
+    for _ in range(steps):
+        if not _is_pd(hess) or newton_step_size(hess, g) < 1e-10:
+            break
+        step = -np.linalg.solve(hess, g)
+        norm = float(np.linalg.norm(step))
+        if norm > 1.0:
+            step /= norm
+        cand = np.clip(x + step, lo, hi)
+        f_new, g_new = objective(cand)
+        used += 1
+        if not (math.isfinite(f_new) and f_new <= f + 1e-15 * max(1.0, abs(f))):
+            break
+        x, f, g = cand, f_new, g_new
+        moved += float(np.max(np.abs(step)))
+        if moved > 1e-2:
+            hess = numeric_hessian(objective, x, g)
+            moved = 0.0
+    if moved > 1e-4:
         hess = numeric_hessian(objective, x, g)
     return x, f, g, hess, used
+
+
+def newton_step_size(hess: FloatArray, grad: FloatArray) -> float:
+    """Largest |Newton step| in log-parameter space (~ relative error left in the estimates)."""
+    try:
+        return float(np.max(np.abs(np.linalg.solve(hess, grad))))
+    except np.linalg.LinAlgError:
+        return math.inf
 
 
 def _lbfgsb(objective: Objective, x0: FloatArray, lo: FloatArray, hi: FloatArray) -> Any:
@@ -159,7 +172,7 @@ def maximize_likelihood(
         if np.all(np.isfinite(warm.x)):
             x_warm = np.clip(np.asarray(warm.x, dtype=np.float64), lo + 1e-3, hi - 1e-3)
             polished = _newton_polish(objective, x_warm, lo, hi, steps=12)
-            if float(np.linalg.norm(polished[2])) > 1e-9 or not _is_pd(polished[3]):
+            if not _is_pd(polished[3]) or newton_step_size(polished[3], polished[2]) > 1e-7:
                 x0, polished = polished[0], None
     if polished is None:
         res = _lbfgsb(objective, x0, lo, hi)

@@ -21,8 +21,9 @@ import numpy as np
 from scipy.special import digamma, gammaln
 
 from goodwill.analytics.errors import AnalyticsError
-from goodwill.analytics.fitting import maximize_likelihood
+from goodwill.analytics.fitting import Objective, maximize_likelihood
 from goodwill.analytics.inputs import FloatArray, as_float_array, frame_columns, weight_array
+from goodwill.analytics.logspace import blockwise_sums
 from goodwill.analytics.model import FittedModel
 from goodwill.analytics.purchase_model import PurchaseModel
 
@@ -40,6 +41,40 @@ def _spend_arrays(frequency: Any, monetary_value: Any) -> tuple[FloatArray, Floa
     if np.any(x < 0) or np.any(m < 0):
         raise AnalyticsError("frequency and monetary_value must be >= 0")
     return np.ascontiguousarray(x), np.ascontiguousarray(m)
+
+
+def _objective(x: FloatArray, m: FloatArray, w: FloatArray) -> Objective:
+    """Mean NLL and log-space gradient; only ln(γ + x zbar) is evaluated per customer."""
+    n = float(w.sum())
+    ux, ix = np.unique(x, return_inverse=True)
+    wx = np.bincount(ix, weights=w, minlength=ux.shape[0])  # customers per distinct x
+    s_xlogzx = float(w @ (x * (np.log(m) + np.log(x))))
+    s_logz = float(w @ np.log(m))
+    xm = x * m
+    wxx = w * x
+
+    def objective(theta: FloatArray) -> tuple[float, FloatArray]:
+        p, q, g = np.exp(theta)
+
+        def rows(xm: FloatArray, w: FloatArray, wxx: FloatArray) -> FloatArray:
+            log_gx = np.log(g + xm)
+            inv = 1.0 / (g + xm)
+            return np.array(
+                [float(wxx @ log_gx), float(w @ log_gx), float(wxx @ inv), float(w @ inv)]
+            )
+
+        sx_log, s_log, sx_inv, s_inv = blockwise_sums(rows, (xm, w, wxx))
+        px = p * ux
+        lgx = gammaln(px + q) - gammaln(px) - gammaln(q)
+        ll = float(wx @ lgx) + n * q * math.log(g) + p * s_xlogzx - s_logz - p * sx_log - q * s_log
+        dgx = digamma(px + q)
+        dp = float(wx @ (ux * (dgx - digamma(px)))) + s_xlogzx - sx_log
+        dq = float(wx @ (dgx - digamma(q))) + n * math.log(g) - s_log
+        dg = n * q / g - p * sx_inv - q * s_inv
+        grad = np.array([dp * p, dq * q, dg * g])
+        return -ll / n, -grad / n
+
+    return objective
 
 
 class GammaGamma(FittedModel):
@@ -65,41 +100,19 @@ class GammaGamma(FittedModel):
         warnings = (
             [] if n >= _FEW_BUYERS else [f"only {n:.0f} repeat buyers: spend estimates are rough"]
         )
-        ux, ix = np.unique(x, return_inverse=True)
-        wx = np.bincount(ix, weights=w)  # customers per distinct x
-        s_xlogzx = float(w @ (x * (np.log(m) + np.log(x))))
-        s_logz = float(w @ np.log(m))
-        xm = x * m
-
-        def objective(theta: FloatArray) -> tuple[float, FloatArray]:
-            p, q, g = np.exp(theta)
-            px = p * ux
-            lgx = gammaln(px + q) - gammaln(px) - gammaln(q)
-            log_gx = np.log(g + xm)
-            coef = p * x + q
-            ll = (
-                float(wx @ lgx)
-                + n * q * math.log(g)
-                + p * s_xlogzx
-                - s_logz
-                - float(w @ (coef * log_gx))
-            )
-            dgx = digamma(px + q)
-            dp = float(wx @ (ux * (dgx - digamma(px)))) + s_xlogzx - float(w @ (x * log_gx))
-            dq = float(wx @ (dgx - digamma(q))) + n * math.log(g) - float(w @ log_gx)
-            dg = n * q / g - float(w @ (coef / (g + xm)))
-            grad = np.array([dp * p, dq * q, dg * g])
-            return -ll / n, -grad / n
-
+        warm = None
+        if x.shape[0] > 160_000:
+            pick = np.random.default_rng(0).random(x.shape[0]) < 40_000 / x.shape[0]
+            warm = _objective(x[pick], m[pick], w[pick])
         mean_m = float(np.average(m, weights=w))
-        start = np.log(np.array([1.0, 2.0, mean_m]))
         result = maximize_likelihood(
-            objective,
-            start,
+            _objective(x, m, w),
+            np.log(np.array([1.0, 2.0, mean_m])),
             self.param_names,
             n_customers=n,
             n_rows=int(x.shape[0]),
             model_warnings=warnings,
+            warm_objective=warm,
         )
         if result.params["q"] <= 1:
             note = "q <= 1: the population mean spend is infinite; averages are unreliable"
