@@ -109,7 +109,7 @@ def _local(s: dict[str, Any]) -> tuple[QuietHours, Any]:
     return prefs.quiet_hours or policy.quiet_hours, zone(prefs.timezone or policy.default_timezone)
 
 
-@settings(max_examples=400)
+@settings(max_examples=250)
 @given(scenarios())
 def test_never_send_when_consent_withdrawn_or_missing(s: dict[str, Any]) -> None:
     request: SendRequest = s["request"]
@@ -120,7 +120,7 @@ def test_never_send_when_consent_withdrawn_or_missing(s: dict[str, Any]) -> None
         assert decision.rule in {"consent_missing", "consent_withdrawn", "address"}
 
 
-@settings(max_examples=400)
+@settings(max_examples=250)
 @given(scenarios())
 def test_never_send_inside_quiet_hours(s: dict[str, Any]) -> None:
     decision = run(s)
@@ -131,7 +131,7 @@ def test_never_send_inside_quiet_hours(s: dict[str, Any]) -> None:
         assert not quiet.contains(s["now"], tz)
 
 
-@settings(max_examples=400)
+@settings(max_examples=250)
 @given(scenarios())
 def test_deferral_is_in_the_future_and_outside_quiet_hours(s: dict[str, Any]) -> None:
     decision = run(s)
@@ -146,7 +146,7 @@ def test_deferral_is_in_the_future_and_outside_quiet_hours(s: dict[str, Any]) ->
         assert decision.until is None
 
 
-@settings(max_examples=400)
+@settings(max_examples=250)
 @given(scenarios())
 def test_asking_again_at_the_deferred_time_sends(s: dict[str, Any]) -> None:
     history = ContactHistory(sends=s["history"].sends)  # nothing else waiting or sent meanwhile
@@ -156,7 +156,7 @@ def test_asking_again_at_the_deferred_time_sends(s: dict[str, Any]) -> None:
         assert again.outcome is Outcome.SEND, (decision, again)
 
 
-@settings(max_examples=400)
+@settings(max_examples=250)
 @given(scenarios())
 def test_over_budget_is_never_suppressed_for_budget_reasons(s: dict[str, Any]) -> None:
     request: SendRequest = s["request"]
@@ -194,7 +194,7 @@ def test_reason_names_the_outcome(s: dict[str, Any]) -> None:
     assert s["request"].channel in DIRECT_CHANNELS
 
 
-@settings(max_examples=600)
+@settings(max_examples=400)
 @given(quiet_hours, st.sampled_from(ZONES), moments)
 def test_next_open_is_the_first_instant_outside_quiet_hours(
     quiet: QuietHours, tz_name: str, moment: datetime
