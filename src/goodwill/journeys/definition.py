@@ -16,6 +16,10 @@ A definition is YAML or JSON (see ``playbooks/`` for complete examples)::
       - {id: ask, type: request_review, channel: email, template: review_request}
 
 Steps run in list order unless ``next`` (or a branch) says otherwise; ``end`` ends the journey.
+
+**Versioning rule.**  A published ``(key, version)`` never changes.  An enrolment pins the version
+it started on and finishes on it; a new version applies to new enrolments only (ADR 0020,
+``docs/adr/0020-journey-versioning.md``).  Holdout and re-entry follow the key, not the version.
 Parsing here checks shapes and types only; :mod:`goodwill.journeys.validation` checks the graph
 (references, reachability, loops) and the review-gating rule.  Use
 :func:`goodwill.journeys.loader.parse_definition`, which runs both and reports every problem.

@@ -66,11 +66,10 @@ def record(s: EnrolmentState, what: Happened, note: str, until: Any = None) -> N
 
 
 class Node:
-    __slots__ = ("id", "is_wait")
+    __slots__ = ("id",)
 
-    def __init__(self, step_id: str, *, is_wait: bool = False):
+    def __init__(self, step_id: str):
         self.id = step_id
-        self.is_wait = is_wait
 
     def run(self, s: EnrolmentState, ctx: PersonContext, out: list[Intent]) -> str:
         raise NotImplementedError
@@ -133,7 +132,7 @@ class WaitNode(Node):
         timeout: timedelta | None = None,
         on_timeout: str | None = None,
     ):
-        super().__init__(step_id, is_wait=True)
+        super().__init__(step_id)
         self.next = next_id
         self.on_timeout = on_timeout or next_id
         self.duration, self.at, self.fallback_zone = duration, at, fallback_zone
