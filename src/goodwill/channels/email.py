@@ -4,7 +4,9 @@
 per message would cap throughput at the TLS/AUTH handshake rate), reconnects after
 ``max_messages_per_connection`` messages or after any connection-level failure, and retries a
 message once at once on a fresh connection when a *reused* connection turns out to have been
-closed by the server while idle.
+closed by the server while idle.  (If the server dropped the connection after taking the data
+but before answering, that retry delivers a second copy with the same ``Message-ID``, which
+receivers use to dedupe; the same holds for any resend by the dispatcher.)
 
 Classification (the dispatcher retries ``transient`` and parks ``permanent``):
 
@@ -194,6 +196,12 @@ class SmtpEmailChannel:
                     )
                 except smtplib.SMTPNotSupportedError as exc:
                     self._drop()
+                    if built.smtputf8:
+                        return DeliveryResult.permanent(
+                            _EMAIL,
+                            f"the SMTP server cannot take the address {message.to!r}"
+                            " (no SMTPUTF8 support)",
+                        )
                     return DeliveryResult.transient(
                         _EMAIL,
                         f"SMTP server lacks a needed extension ({exc}): "
