@@ -85,6 +85,9 @@ class _Placeholder(str):
             raise AttributeError(name)
         return _Placeholder(f"{self[:-1]}.{name}]")
 
+    def __iter__(self) -> Any:  # a missing list previews as an empty loop, not its characters
+        return iter(())
+
     def __getitem__(self, key: Any) -> Any:
         if isinstance(key, str):
             return _Placeholder(f"{self[:-1]}.{key}]")

@@ -159,6 +159,8 @@ def test_preview_lists_every_missing_variable_without_raising() -> None:
     assert library.preview("t", {"a": "x"}).missing == {"sms": ("b", "c")}
     assert library.preview("t", {"a": "x", "b": "y", "c": {"e": 1}}).missing == {"sms": ("c.d",)}
     assert library.preview("t", {"a": "x", "b": "y", "c": {"d": "z"}}).parts == {"sms": "x y z"}
+    nps = preview("nps_request", {"brand": "B"})
+    assert nps.missing == {"text": ("nps_url",), "html": ("nps_scores",), "sms": ("nps_url",)}
 
 
 def test_sandbox_blocks_unsafe_access() -> None:
