@@ -17,9 +17,10 @@ parameters do not grow with x: finite for x = 10,000 and beyond.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import betaln, digamma, gammaln, hyp2f1
+from scipy.special import betaln, digamma, gammaln
 
 from goodwill.analytics.fitting import Objective
+from goodwill.analytics.hypergeometric import hyp2f1_series
 from goodwill.analytics.inputs import Customers, FloatArray
 from goodwill.analytics.logspace import blockwise_sums, sigmoid_from, softplus
 from goodwill.analytics.purchase_model import PurchaseModel, rate_start
@@ -58,8 +59,13 @@ def future_purchases(
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         log_one_minus_z = np.log(alpha + T) - np.log(alpha + T + t)
         z = t / (alpha + T + t)
-        hyp = hyp2f1(a + b - shift - r, a - 1.0, c, z)
-        bracket = -np.expm1((a - 1.0) * log_one_minus_z + np.log(hyp))
+        hyp = hyp2f1_series(a + b - shift - r, a - 1.0, c, z).reshape(z.shape)
+        # hyp > 0 except in corners (a + b < 1 with x = 0); keep log precision where we can
+        bracket = np.where(
+            hyp > 0,
+            -np.expm1((a - 1.0) * log_one_minus_z + np.log(np.abs(hyp))),
+            1.0 - np.exp((a - 1.0) * log_one_minus_z) * hyp,
+        )
         out = c / (a - 1.0) * bracket
     return np.asarray(np.where(t > 0, out, 0.0), dtype=np.float64)
 
