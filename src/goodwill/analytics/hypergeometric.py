@@ -20,6 +20,7 @@ much faster than the power series as z approaches 1. Everything else is kept in 
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from goodwill.analytics.inputs import FloatArray
 
@@ -101,7 +102,7 @@ def log_tail_integral(
     )
 
 
-def hyp2f1_series(a: FloatArray, b: FloatArray, c: FloatArray, z: FloatArray) -> FloatArray:
+def hyp2f1_series(a: ArrayLike, b: ArrayLike, c: ArrayLike, z: ArrayLike) -> FloatArray:
     """2F1(a, b; c; z) by its power series for 0 <= z < 1, c > 0 (elementwise, broadcast).
 
     Used for the BG/NBD-family forecasts after Euler's transformation, where a and b are small
@@ -127,8 +128,9 @@ def hyp2f1_series(a: FloatArray, b: FloatArray, c: FloatArray, z: FloatArray) ->
         if done.any():
             total[active[done]] = acc[done]
             keep = ~done
-            active, term, aa, bb, cc, zz, acc, settle = (
-                v[keep] for v in (active, term, aa, bb, cc, zz, acc, settle)
+            active = active[keep]
+            term, aa, bb, cc, zz, acc, settle = (
+                v[keep] for v in (term, aa, bb, cc, zz, acc, settle)
             )
     if active.size:
         total[active] = acc
