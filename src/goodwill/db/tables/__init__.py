@@ -8,7 +8,14 @@ Every business table carries ``workspace_id``.
 from goodwill.db.tables._base import metadata
 from goodwill.db.tables.commerce import order_lines, orders, products
 from goodwill.db.tables.consent import consent_events
-from goodwill.db.tables.journeys import deliveries, enrolments, journey_versions, journeys, outbox
+from goodwill.db.tables.journeys import (
+    deliveries,
+    enrolments,
+    journey_cursors,
+    journey_versions,
+    journeys,
+    outbox,
+)
 from goodwill.db.tables.people import (
     accounts,
     facts,
@@ -34,6 +41,7 @@ __all__ = [
     "import_runs",
     "important_dates",
     "interactions",
+    "journey_cursors",
     "journey_versions",
     "journeys",
     "memberships",

@@ -108,3 +108,15 @@ deliveries = Table(
     ts("occurred_at", nullable=False),
 )
 Index("ix_deliveries_person_time", deliveries.c.person_id, deliveries.c.occurred_at)
+
+journey_cursors = Table(
+    "journey_cursors",
+    metadata,
+    id_column(),
+    workspace_column(),
+    Column("last_interaction_id", Integer, nullable=False, default=0),
+    Column("last_score_run_id", Integer, nullable=False, default=0),
+    ts("dates_scanned_until"),
+    ts("updated_at", nullable=False),
+    UniqueConstraint("workspace_id"),
+)
