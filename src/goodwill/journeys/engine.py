@@ -143,12 +143,12 @@ def advance(
 
 
 def _pending(events: Iterable[EventLike], s: EnrolmentState, now: datetime) -> list[EventLike]:
-    trigger_id = s.trigger.id
+    trigger_id = None if s.trigger.id is None else str(s.trigger.id)  # ids may arrive as int or str
     start = s.entered_at
     chosen = [
         e
         for e in events
-        if start <= e.occurred_at <= now and (trigger_id is None or e.id != trigger_id)
+        if start <= e.occurred_at <= now and (trigger_id is None or str(e.id) != trigger_id)
     ]
     if len(chosen) > 1:
         chosen.sort(key=_order)

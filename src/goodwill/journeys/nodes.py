@@ -34,7 +34,13 @@ from goodwill.journeys.intents import (
     Tag,
 )
 from goodwill.journeys.models import EnrolmentState, Happened, PersonContext, StepRecord
-from goodwill.journeys.timing import format_duration, format_local, next_local_time, person_zone
+from goodwill.journeys.timing import (
+    LONGEST_WAIT,
+    format_duration,
+    format_local,
+    next_local_time,
+    person_zone,
+)
 from goodwill.messaging.vocabulary import ChannelKind, Priority
 
 # enum members hoisted: attribute access on an Enum class goes through a descriptor (hot path)
@@ -44,6 +50,10 @@ _WAITING, _BRANCHED, _SPLIT, _ACTED = (
     Happened.SPLIT,
     Happened.ACTED,
 )
+#: A field-driven wait longer than this is a data error, not a plan (and would overflow dates).
+_LONGEST = LONGEST_WAIT
+_UNIT = {"weeks": timedelta(weeks=1), "days": timedelta(days=1), "hours": timedelta(hours=1)}
+_UNIT["minutes"] = timedelta(minutes=1)
 Values = Callable[[Scope], dict[str, Any]]
 Text = Callable[[Scope], str]
 
@@ -95,10 +105,12 @@ class DurationFromField:
     def resolve(self, scope: Scope) -> tuple[timedelta, str]:
         value = self.get(scope)
         amount = as_number(value)
-        if amount is None or amount < 0:
+        wanted = None
+        if amount is not None and 0 <= amount <= _LONGEST / _UNIT[self.unit]:  # also false for NaN
+            wanted = timedelta(**{self.unit: amount})
+        if wanted is None:
             shown = "missing" if value is MISSING else repr(value)
             return self.default, f"{self.path} {shown}; default {format_duration(self.default)}"
-        wanted = timedelta(**{self.unit: amount})
         said = f"{self.path} = {amount:g}"
         if self.low is not None and wanted < self.low:
             return self.low, f"{said}, raised to the minimum {format_duration(self.low)}"

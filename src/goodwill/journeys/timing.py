@@ -16,6 +16,8 @@ from functools import lru_cache
 
 from goodwill.kit.clock import is_valid_zone, zone
 
+#: Longer durations are refused when a definition loads (and ignored when read from data).
+LONGEST_WAIT = timedelta(days=3660)
 _UNITS = {"w": timedelta(weeks=1), "d": timedelta(days=1), "h": timedelta(hours=1)}
 _UNITS |= {"m": timedelta(minutes=1), "s": timedelta(seconds=1)}
 _DURATION = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
@@ -38,9 +40,16 @@ def parse_duration(raw: object, *, signed: bool = False) -> timedelta:
         hint = " (a leading - means before)" if signed else ""
         raise ValueError(f"{raw!r} is not a duration; write it like 30m, 12h, 14d or 2w{hint}")
     total = timedelta()
-    for amount, unit in zip(match.groups(), "wdhms", strict=True):
-        if amount:
-            total += int(amount) * _UNITS[unit]
+    try:
+        for amount, unit in zip(match.groups(), "wdhms", strict=True):
+            if amount:
+                total += int(amount) * _UNITS[unit]
+    except OverflowError:
+        total = timedelta.max
+    if total > LONGEST_WAIT:
+        raise ValueError(
+            f"{raw!r} is longer than {LONGEST_WAIT.days // 365} years; no journey waits that long"
+        )
     return sign * total
 
 

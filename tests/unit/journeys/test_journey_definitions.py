@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import time, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +12,9 @@ from goodwill.journeys import (
     JourneyDefinitionError,
     compile_journey,
     load_definition,
+    load_playbook,
     parse_definition,
+    read_definition,
 )
 from goodwill.journeys.definition import DateTrigger, EventTrigger, ScoreTrigger, WaitStep
 from goodwill.journeys.steps import FieldDuration
@@ -260,3 +263,22 @@ def test_trigger_conditions_are_event_scoped() -> None:
         + "steps: [{id: t, type: tag, add: [promoter]}]"
     )
     assert isinstance(d.trigger, EventTrigger) and d.trigger.where is not None
+
+
+def test_reading_files_and_unknown_playbooks(tmp_path: Path) -> None:
+    path = tmp_path / "j.json"
+    path.write_text(
+        json.dumps(
+            {
+                "key": "from-json",
+                "name": "JSON works too",
+                "version": 1,
+                "priority": "transactional",
+                "trigger": {"type": "manual"},
+                "steps": [{"id": "t", "type": "tag", "add": ["x"]}],
+            }
+        )
+    )
+    assert read_definition(path).key == "from-json"
+    with pytest.raises(JourneyDefinitionError, match=r'journey "nope": no such playbook \(known: '):
+        load_playbook("nope")

@@ -89,6 +89,9 @@ def test_durations_from_a_field_with_default_and_bounds() -> None:
              ({}, 14, "(trigger.days_to_opinion missing; default 14d)"),
              ({"days_to_opinion": "soon"}, 14, "(trigger.days_to_opinion 'soon'; default 14d)"),
              ({"days_to_opinion": 365}, 60, "capped at 60d)"),
+             ({"days_to_opinion": "inf"}, 14, "(trigger.days_to_opinion 'inf'; default 14d)"),
+             ({"days_to_opinion": "nan"}, 14, "(trigger.days_to_opinion 'nan'; default 14d)"),
+             ({"days_to_opinion": 1e12}, 14, "(trigger.days_to_opinion 1000000000000.0; default 14d)"),
              ({"days_to_opinion": 0}, 1, "raised to the minimum 1d)")]  # fmt: skip
     for payload, days, why in cases:
         s = start(j, event("order.delivered", T0, **payload))
@@ -303,7 +306,8 @@ def test_which_events_count() -> None:
     s = start(j, trig)
     before = event("review.submitted", at(hours=-1))
     future = event("review.submitted", at(days=9))
-    r = advance(j, s, at(days=8), [before, trig, future])
+    same_trigger_as_text = event("review.submitted", T0, "500")  # ids may come back as strings
+    r = advance(j, s, at(days=8), [before, trig, future, same_trigger_as_text])
     assert [i.step_id for i in r.intents] == ["ask"]  # nothing stopped it
     # the future event is passed again later, as the contract says, and applies then
     r2 = advance(j, r.state, at(days=20), [future])

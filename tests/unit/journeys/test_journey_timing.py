@@ -38,6 +38,13 @@ def test_bad_durations(bad: object) -> None:
         parse_duration(bad)
 
 
+def test_absurd_durations_are_refused() -> None:
+    assert parse_duration("520w") == timedelta(weeks=520)
+    for bad in ["3661d", "99999999999999999999w"]:
+        with pytest.raises(ValueError, match="no journey waits that long"):
+            parse_duration(bad)
+
+
 def test_signed_offsets() -> None:
     assert parse_duration("-7d", signed=True) == timedelta(days=-7)
     assert parse_duration("+3d", signed=True) == timedelta(days=3)
