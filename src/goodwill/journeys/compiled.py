@@ -16,6 +16,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final
 
+from goodwill.journeys.actions import (
+    ActionNode,
+    AskNode,
+    SendNode,
+    TagNode,
+    TaskNode,
+    WebhookNode,
+)
 from goodwill.journeys.conditions import Condition
 from goodwill.journeys.definition import (
     ConditionStep,
@@ -37,17 +45,11 @@ from goodwill.journeys.fields import Scope, compile_path
 from goodwill.journeys.intents import RequestNps, RequestReview
 from goodwill.journeys.interpolation import compile_text, compile_values
 from goodwill.journeys.nodes import (
-    ActionNode,
-    AskNode,
     ConditionNode,
     DurationFromField,
     Node,
-    SendNode,
     SplitNode,
-    TagNode,
-    TaskNode,
     WaitNode,
-    WebhookNode,
 )
 from goodwill.journeys.validation import default_next
 from goodwill.messaging.vocabulary import ChannelKind, Priority
