@@ -21,12 +21,16 @@ from goodwill.analytics.errors import AnalyticsError
 from goodwill.analytics.inputs import FloatArray
 
 
-def _horizons(n_customers: int, T: Any) -> FloatArray:
+def _horizons(n_customers: int, T: Any, time_step: float | None) -> FloatArray:
     if n_customers < 1:
         raise AnalyticsError("n_customers must be >= 1")
     t_end = np.broadcast_to(np.asarray(T, dtype=np.float64), (n_customers,)).copy()
+    if time_step is not None:
+        if not time_step > 0:
+            raise AnalyticsError("time_step must be positive")
+        t_end = np.floor(t_end / time_step + 1e-9) * time_step
     if not np.all(np.isfinite(t_end)) or np.any(t_end <= 0):
-        raise AnalyticsError("T must be positive and finite")
+        raise AnalyticsError("T must be positive and finite (at least one time_step)")
     return t_end
 
 
@@ -38,13 +42,19 @@ def _summary(
     time_step: float | None,
     rng: np.random.Generator,
 ) -> pl.DataFrame:
-    """Recency = the x-th of n_events uniform arrival times on [0, window]: window · Beta(x, n-x+1)."""
+    """Recency = the x-th of n_events uniform arrival times on [0, window]: window · Beta(x, n-x+1).
+
+    With ``time_step`` the times are observed on a grid, as summaries of dated transactions are:
+    the first purchase falls at a uniform offset inside its step, the last one is reported as
+    the start of its step, and T is a whole number of steps (rounded down by the caller).
+    Same-step repeat purchases are not merged (rare at realistic daily rates).
+    """
     rep = x > 0
     recency = np.zeros(x.shape[0])
     recency[rep] = window[rep] * rng.beta(x[rep], n_events[rep] - x[rep] + 1)
     if time_step is not None:
-        recency = np.floor(recency / time_step) * time_step
-        recency = np.where(rep, np.maximum(recency, time_step), 0.0)
+        offset = rng.uniform(0.0, time_step, x.shape[0])
+        recency = np.where(rep, np.floor((offset + recency) / time_step) * time_step, 0.0)
         recency = np.minimum(recency, T)
     return pl.DataFrame({"frequency": x.astype(np.int64), "recency": recency, "T": T})
 
@@ -93,7 +103,7 @@ def _geometric_dropout(
     at_first: bool,
 ) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
-    t_end = _horizons(n, T)
+    t_end = _horizons(n, T, time_step)
     lam = rng.gamma(r, 1.0 / alpha, n)
     p = rng.beta(a, b, n)
     # repeat purchases made before dropping out (geometric counts failures before success)
@@ -117,7 +127,7 @@ def simulate_paretonbd(
     """Pareto/NBD: Poisson(λ) purchases while alive, λ ~ Gamma(r, α); exponential lifetime with
     rate μ ~ Gamma(s, β)."""
     rng = np.random.default_rng(seed)
-    t_end = _horizons(n_customers, T)
+    t_end = _horizons(n_customers, T, time_step)
     lam = rng.gamma(r, 1.0 / alpha, n_customers)
     mu = rng.gamma(s, 1.0 / beta, n_customers)
     window = np.minimum(rng.exponential(1.0 / np.maximum(mu, 1e-300)), t_end)
