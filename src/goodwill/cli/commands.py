@@ -2,4 +2,4 @@
 
 import goodwill.cli.demo  # noqa: F401
 from goodwill.cli import imports as _imports  # noqa: F401
-from goodwill.cli import people, record, report, scores, stats, tasks  # noqa: F401
+from goodwill.cli import journeys, people, record, report, scores, stats, tasks  # noqa: F401

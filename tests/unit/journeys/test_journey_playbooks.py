@@ -49,7 +49,13 @@ D = datetime(2026, 4, 6, 14, 30, tzinfo=UTC)  # a Monday afternoon, Lisbon is UT
 
 
 def play(name: str) -> CompiledJourney:
-    return compile_journey(load_playbook(name))
+    """The playbook with its holdout switched off, so a scenario's person is always treated."""
+    return compile_journey(load_playbook(name).model_copy(update={"holdout": 0.0}))
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_every_playbook_keeps_a_holdout_group_to_measure_uplift(name: str) -> None:
+    assert 0 < load_playbook(name).holdout <= 0.2
 
 
 def enrolled(

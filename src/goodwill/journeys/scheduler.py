@@ -1,0 +1,381 @@
+"""The scheduler: turns new interactions, important dates and score changes into enrolments,
+advances enrolments whose wait is over, and writes the engine's intents to the outbox.
+
+    run_pass(engine, workspace=None, now=None) -> {workspace: PassStats}
+
+Each batch is one transaction: enrolment states and their outbox rows are written together, so
+an intent exists exactly when the state that produced it was saved (nothing is sent that is not
+first written down; a crash rolls both back and the next pass redoes them with the same keys).
+On PostgreSQL one scheduler runs per workspace at a time (advisory lock; other workers only
+dispatch); on SQLite the write lock serialises passes.
+
+Interactions are read in id order from a per-workspace cursor, so each is seen once.  Order
+events are enriched with what journeys read (``order`` number, ``order_index`` among the
+person's orders, the products' ``days_to_opinion``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+
+from goodwill.db.engine import unit_of_work
+from goodwill.journeys.context import load_contexts
+from goodwill.journeys.engine import advance
+from goodwill.journeys.enrolment import due_date_events, enrol
+from goodwill.journeys.intents import Intent
+from goodwill.journeys.library import JourneyLibrary, load_library
+from goodwill.journeys.models import (
+    EnrolmentState,
+    EnrolmentStatus,
+    Event,
+    PersonContext,
+    PriorEnrolment,
+)
+from goodwill.journeys.repository import JourneyRepository
+from goodwill.journeys.scores import score_events
+from goodwill.journeys.serialization import intent_to_dict, state_from_dict, state_to_dict
+from goodwill.kit.clock import as_utc, utcnow
+from goodwill.workspaces.repository import WorkspaceRepository
+from goodwill.workspaces.service import Workspace, get_existing
+
+BATCH = 2000
+FIRST_DATE_LOOKBACK = timedelta(days=1)
+
+
+@dataclass
+class PassStats:
+    events: int = 0
+    enrolled: int = 0
+    holdout: int = 0
+    advanced: int = 0
+    steps_run: int = 0
+    intents: int = 0
+    skipped: bool = False
+
+    def add(self, other: PassStats) -> None:
+        for name in ("events", "enrolled", "holdout", "advanced", "steps_run", "intents"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def outbox_row(intent: Intent, enrolment_id: int, now: datetime) -> dict[str, Any]:
+    channel = getattr(intent, "channel", None)
+    kind = intent.kind
+    if channel is None:
+        channel = {"create_task": "task", "webhook": "webhook"}.get(kind, "")
+    purpose = getattr(intent, "purpose", "")
+    return {
+        "enrolment_id": enrolment_id,
+        "person_id": int(intent.person_id),
+        "idempotency_key": intent.idempotency_key,
+        "action": kind,
+        "channel": str(getattr(channel, "value", channel)),
+        "purpose": str(getattr(purpose, "value", purpose)),
+        "priority": int(intent.priority),
+        "payload": intent_to_dict(intent),
+        "status": "pending",
+        "available_at": as_utc(intent.not_before),
+        "attempts": 0,
+        "last_reason": "",
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+class _Batch:
+    """What one transaction writes: enrolment inserts/updates and outbox rows."""
+
+    def __init__(self, repo: JourneyRepository, lib: JourneyLibrary, now: datetime) -> None:
+        self.repo, self.lib, self.now = repo, lib, now
+        self.updates: list[dict[str, Any]] = []
+        self.outbox: list[dict[str, Any]] = []
+        self.stats = PassStats()
+
+    def _record(
+        self, enrolment_id: int, state: EnrolmentState, intents: Iterable[Intent], steps: int
+    ) -> None:
+        self.stats.steps_run += steps
+        for intent in intents:
+            self.outbox.append(outbox_row(intent, enrolment_id, self.now))
+            self.stats.intents += 1
+
+    def advance_existing(self, row: Any, ctx: PersonContext, events: list[Event]) -> None:
+        journey = self.lib.by_version.get((int(row.journey_id), int(row.version)))
+        if journey is None:
+            return
+        state = state_from_dict(dict(row.state))
+        result = advance(journey, state, self.now, events, ctx)
+        self.stats.advanced += 1
+        self._record(int(row.id), result.state, result.intents, result.steps_run)
+        self.updates.append(_state_values(int(row.id), result.state))
+
+    def try_enrol(
+        self,
+        journey_id: int,
+        ctx: PersonContext,
+        event: Event,
+        events: list[Event],
+        prior: list[PriorEnrolment],
+    ) -> None:
+        journey = self.lib.enabled[journey_id]
+        [new_id] = self.repo.new_enrolment_ids(1)
+        outcome = enrol(journey, ctx, event, self.now, prior, enrolment_id=str(new_id))
+        if not isinstance(outcome, EnrolmentState):
+            return
+        intents: tuple[Intent, ...] = ()
+        state = outcome
+        steps = 0
+        if state.status is EnrolmentStatus.ACTIVE:
+            result = advance(journey, state, self.now, events, ctx)
+            state, intents, steps = result.state, result.intents, result.steps_run
+        values = {
+            "id": new_id,
+            "journey_id": journey_id,
+            "version": journey.version,
+            "person_id": int(ctx.person_id),
+            "holdout": outcome.status is EnrolmentStatus.HOLDOUT,
+            "trigger_key": str(event.id),
+            "entered_at": as_utc(outcome.entered_at),
+            **{k: v for k, v in _state_values(new_id, state).items() if k != "id"},
+        }
+        if not self.repo.insert_enrolment(values):
+            return  # the same trigger already enrolled this person (another pass got there first)
+        prior.append(
+            PriorEnrolment(
+                enrolment_id=str(new_id),
+                journey_key=journey.key,
+                status=state.status,
+                entered_at=outcome.entered_at,
+                trigger_event_id=str(event.id),
+                journey_version=journey.version,
+            )
+        )
+        self.stats.enrolled += 1
+        self.stats.holdout += outcome.status is EnrolmentStatus.HOLDOUT
+        self._record(new_id, state, intents, steps)
+
+    def flush(self) -> None:
+        self.repo.update_enrolments(self.updates)
+        self.repo.insert_outbox(self.outbox)
+
+
+def _state_values(enrolment_id: int, state: EnrolmentState) -> dict[str, Any]:
+    return {
+        "id": enrolment_id,
+        "status": state.status.value,
+        "state": state_to_dict(state),
+        "wake_at": None if state.wake_at is None else as_utc(state.wake_at),
+        "ended_at": None if state.ended_at is None else as_utc(state.ended_at),
+    }
+
+
+def _priors(
+    rows: Iterable[Any], lib: JourneyLibrary
+) -> dict[tuple[int, int], list[PriorEnrolment]]:
+    out: dict[tuple[int, int], list[PriorEnrolment]] = {}
+    for r in rows:
+        out.setdefault((int(r.person_id), int(r.journey_id)), []).append(
+            PriorEnrolment(
+                enrolment_id=str(r.id),
+                journey_key=lib.key_of.get(int(r.journey_id), ""),
+                status=EnrolmentStatus(r.status),
+                entered_at=as_utc(r.entered_at),
+                trigger_event_id=r.trigger_key,
+                journey_version=int(r.version),
+            )
+        )
+    return out
+
+
+def _to_events(rows: list[Any], repo: JourneyRepository) -> dict[int, list[Event]]:
+    order_ids = [
+        int(r.order_id) for r in rows if r.order_id is not None and str(r.kind).startswith("order.")
+    ]
+    facts = repo.order_facts(order_ids) if order_ids else {}
+    by_person: dict[int, list[Event]] = {}
+    for r in rows:
+        payload = dict(r.payload or {})
+        if r.order_id is not None and int(r.order_id) in facts:
+            number, index, days = facts[int(r.order_id)]
+            payload.setdefault("order", number)
+            payload.setdefault("order_index", index)
+            if days is not None:
+                payload.setdefault("days_to_opinion", days)
+        by_person.setdefault(int(r.person_id), []).append(
+            Event(str(r.kind), as_utc(r.occurred_at), payload, str(r.id))
+        )
+    return by_person
+
+
+def _enrol_and_advance(
+    batch: _Batch, by_person: dict[int, list[Event]], *, advance_active: bool
+) -> None:
+    repo, lib = batch.repo, batch.lib
+    people = list(by_person)
+    contexts = load_contexts(repo, people)
+    journey_ids = sorted({jid for jid, _ in lib.by_version})
+    rows = repo.enrolments_of(people, journey_ids) if journey_ids else []
+    priors = _priors(rows, lib)
+    active = [r for r in rows if r.status == "active"]
+    if advance_active:
+        for r in active:
+            ctx = contexts.get(int(r.person_id))
+            if ctx is not None:
+                batch.advance_existing(r, ctx, by_person.get(int(r.person_id), []))
+    for pid, events in by_person.items():
+        ctx = contexts.get(pid)
+        if ctx is None:
+            continue  # merged away or deleted
+        for event in events:
+            for journey_id in lib.for_kind(event.kind):
+                batch.try_enrol(
+                    journey_id, ctx, event, events, priors.setdefault((pid, journey_id), [])
+                )
+
+
+def _events_phase(
+    engine: Engine, ws: Workspace, lib: JourneyLibrary, now: datetime, stats: PassStats
+) -> None:
+    while True:
+        with unit_of_work(engine) as conn:
+            repo = JourneyRepository(conn, ws)
+            if not repo.lock_scheduler():
+                stats.skipped = True
+                return
+            cursor = repo.cursor()
+            last = 0 if cursor is None else int(cursor.last_interaction_id)
+            if cursor is None:
+                # A new scheduler starts from now: old history must not trigger journeys.
+                repo.save_cursor(
+                    now, last_interaction_id=repo.max_interaction_id(), last_score_run_id=0
+                )
+                return
+            rows = repo.interactions_after(last, BATCH)
+            if not rows:
+                return
+            batch = _Batch(repo, lib, now)
+            batch.stats.events = len(rows)
+            _enrol_and_advance(batch, _to_events(rows, repo), advance_active=True)
+            batch.flush()
+            repo.save_cursor(now, last_interaction_id=int(rows[-1].id))
+            stats.add(batch.stats)
+
+
+def _due_phase(
+    engine: Engine, ws: Workspace, lib: JourneyLibrary, now: datetime, stats: PassStats
+) -> None:
+    after = 0
+    while True:
+        with unit_of_work(engine) as conn:
+            repo = JourneyRepository(conn, ws)
+            if not repo.lock_scheduler():
+                stats.skipped = True
+                return
+            rows = repo.due_enrolments(now, BATCH, after)
+            if not rows:
+                return
+            contexts = load_contexts(repo, [int(r.person_id) for r in rows])
+            batch = _Batch(repo, lib, now)
+            for r in rows:
+                ctx = contexts.get(int(r.person_id))
+                if ctx is not None:
+                    batch.advance_existing(r, ctx, [])
+            batch.flush()
+            after = int(rows[-1].id)
+            stats.add(batch.stats)
+
+
+def _dates_phase(
+    engine: Engine, ws: Workspace, lib: JourneyLibrary, now: datetime, stats: PassStats
+) -> None:
+    journeys = lib.date_journeys()
+    with unit_of_work(engine) as conn:
+        repo = JourneyRepository(conn, ws)
+        cursor = repo.cursor()
+        since = cursor.dates_scanned_until if cursor is not None else None
+        start = as_utc(since) if since is not None else now - FIRST_DATE_LOOKBACK
+        if not journeys or start >= now:
+            if cursor is not None:
+                repo.save_cursor(now, dates_scanned_until=now)
+            return
+        kinds = sorted({lib.enabled[j].trigger.date for j in journeys})  # type: ignore[union-attr]
+        people = repo.persons_with_dates(kinds)
+    for offset in range(0, len(people), BATCH):
+        chunk = people[offset : offset + BATCH]
+        with unit_of_work(engine) as conn:
+            repo = JourneyRepository(conn, ws)
+            if not repo.lock_scheduler():
+                stats.skipped = True
+                return
+            contexts = load_contexts(repo, chunk)
+            by_person: dict[int, list[Event]] = {}
+            for pid, ctx in contexts.items():
+                for jid in journeys:
+                    by_person.setdefault(pid, []).extend(
+                        due_date_events(lib.enabled[jid], ctx, start, now)
+                    )
+            by_person = {p: e for p, e in by_person.items() if e}
+            if by_person:
+                batch = _Batch(repo, lib, now)
+                _enrol_and_advance(batch, by_person, advance_active=False)
+                batch.flush()
+                stats.add(batch.stats)
+    with unit_of_work(engine) as conn:
+        JourneyRepository(conn, ws).save_cursor(now, dates_scanned_until=now)
+
+
+def _scores_phase(
+    engine: Engine, ws: Workspace, lib: JourneyLibrary, now: datetime, stats: PassStats
+) -> None:
+    with unit_of_work(engine) as conn:
+        repo = JourneyRepository(conn, ws)
+        cursor = repo.cursor()
+        last_run = 0 if cursor is None else int(cursor.last_score_run_id)
+        runs = score_events(repo, after_run=last_run, now=now) if lib.score_journeys() else None
+        if runs is None:
+            return
+        run_id, events = runs
+    for offset in range(0, len(events), BATCH):
+        chunk = dict(list(events.items())[offset : offset + BATCH])
+        with unit_of_work(engine) as conn:
+            repo = JourneyRepository(conn, ws)
+            if not repo.lock_scheduler():
+                stats.skipped = True
+                return
+            batch = _Batch(repo, lib, now)
+            _enrol_and_advance(batch, chunk, advance_active=False)
+            batch.flush()
+            stats.add(batch.stats)
+    with unit_of_work(engine) as conn:
+        JourneyRepository(conn, ws).save_cursor(now, last_score_run_id=run_id)
+
+
+def run_workspace(engine: Engine, ws: Workspace, now: datetime) -> PassStats:
+    stats = PassStats()
+    with unit_of_work(engine) as conn:
+        lib = load_library(JourneyRepository(conn, ws))
+    if lib.empty:
+        return stats
+    _events_phase(engine, ws, lib, now, stats)
+    _scores_phase(engine, ws, lib, now, stats)
+    _dates_phase(engine, ws, lib, now, stats)
+    _due_phase(engine, ws, lib, now, stats)
+    return stats
+
+
+def run_pass(
+    engine: Engine, workspace: str | None = None, now: datetime | None = None
+) -> dict[str, PassStats]:
+    """One scheduler pass over one workspace (or all of them)."""
+    moment = as_utc(now) if now is not None else utcnow()
+    with unit_of_work(engine) as conn:
+        if workspace is not None:
+            targets = [get_existing(conn, workspace)]
+        else:
+            repo = WorkspaceRepository(conn)
+            targets = [get_existing(conn, name) for name in repo.list_names()]
+    return {ws.name: run_workspace(engine, ws, moment.astimezone(UTC)) for ws in targets}

@@ -1,0 +1,156 @@
+"""The scheduler on a real database: events enrol, waits are honoured, intents reach the outbox
+once, exits end enrolments, and running enrolments keep their version."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+from tests import builders as b
+
+from goodwill.db import tables as t
+from goodwill.journeys import load_playbook
+from goodwill.journeys.repository import JourneyRepository
+from goodwill.journeys.scheduler import run_pass
+from goodwill.journeys.service import explain, publish, set_enabled
+from goodwill.workspaces.service import Workspace, get_or_create
+
+NOW = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
+
+
+def _enable(engine: Engine, name: str, **changes: Any) -> Workspace:
+    with engine.begin() as conn:
+        ws = get_or_create(conn, "shop")
+        publish(conn, ws, load_playbook(name).model_copy(update={"holdout": 0.0, **changes}))
+        set_enabled(conn, ws, name, True)
+    return ws
+
+
+def _order_event(
+    engine: Engine, ws: Workspace, pid: int, kind: str, at: datetime, number: str, **over: Any
+) -> int:
+    with engine.begin() as conn:
+        oid = over.pop("order_id", None) or b.order(conn, ws, pid, external_id=number, placed_at=at)
+        b.interaction(
+            conn, ws, pid, kind, occurred_at=at, order_id=oid, payload={"order": number}, **over
+        )
+    return oid
+
+
+def _outbox(engine: Engine) -> list[Any]:
+    with engine.connect() as conn:
+        return list(conn.execute(select(t.outbox).order_by(t.outbox.c.id)))
+
+
+def _enrolments(engine: Engine) -> list[Any]:
+    with engine.connect() as conn:
+        return list(conn.execute(select(t.enrolments).order_by(t.enrolments.c.id)))
+
+
+def test_thank_you_waits_two_hours_then_writes_one_intent(engine: Engine) -> None:
+    ws = _enable(engine, "thank-you-first-order")
+    with engine.begin() as conn:
+        pid = b.person(conn, ws, email="ana@example.com")
+    _order_event(engine, ws, pid, "order.placed", NOW - timedelta(minutes=30), "#1001")
+    run_pass(engine, "shop", NOW)
+    [enrolment] = _enrolments(engine)
+    assert enrolment.status == "active" and not _outbox(engine)
+    run_pass(engine, "shop", NOW + timedelta(hours=3))
+    run_pass(engine, "shop", NOW + timedelta(hours=4))  # again: nothing twice
+    [row] = _outbox(engine)
+    assert (
+        row.action == "send_message" and row.channel == "email" and row.purpose == "transactional"
+    )
+    assert row.payload["template"] == "thank_you_first_order"
+    assert row.payload["variables"]["last_order_number"] == "#1001"
+    assert row.available_at.replace(tzinfo=UTC) == NOW - timedelta(minutes=30) + timedelta(hours=2)
+    assert _enrolments(engine)[0].status == "completed"
+    # a second order does not thank again
+    _order_event(engine, ws, pid, "order.placed", NOW + timedelta(hours=5), "#1002")
+    run_pass(engine, "shop", NOW + timedelta(hours=9))
+    assert len(_outbox(engine)) == 1 and len(_enrolments(engine)) == 1
+
+
+def test_history_before_enabling_never_triggers(engine: Engine) -> None:
+    with engine.begin() as conn:
+        ws = get_or_create(conn, "shop")
+        pid = b.person(conn, ws)
+    _order_event(engine, ws, pid, "order.placed", NOW - timedelta(minutes=5), "#1")
+    _enable(engine, "thank-you-first-order")
+    run_pass(engine, "shop", NOW + timedelta(hours=3))
+    assert _enrolments(engine) == [] and _outbox(engine) == []
+
+
+def test_review_request_waits_for_days_to_opinion_and_stops_when_reviewed(engine: Engine) -> None:
+    ws = _enable(engine, "review-request")
+    with engine.begin() as conn:
+        pid = b.person(conn, ws, timezone="Europe/Lisbon")
+    _order_event(engine, ws, pid, "order.delivered", NOW - timedelta(hours=1), "#7")
+    run_pass(engine, "shop", NOW)
+    run_pass(engine, "shop", NOW + timedelta(days=13))
+    assert _outbox(engine) == []  # 14 days by default
+    run_pass(engine, "shop", NOW + timedelta(days=15))
+    [ask] = _outbox(engine)
+    assert (
+        ask.action == "request_review"
+        and ask.payload["variables"]["review_url"] == "{{signed_link}}"
+    )
+    with engine.begin() as conn:
+        b.interaction(
+            conn,
+            ws,
+            pid,
+            "review.submitted",
+            occurred_at=NOW + timedelta(days=16),
+            payload={"rating": 2},
+        )
+    run_pass(engine, "shop", NOW + timedelta(days=30))
+    assert len(_outbox(engine)) == 1  # no reminder after the review
+    [enrolment] = _enrolments(engine)
+    assert enrolment.status == "exited"
+    with engine.connect() as conn:
+        lines = explain(conn, ws, str(pid), "review-request")
+    text = "\n".join(lines)
+    assert "waiting until" in text and "exited" in text and "request_review (email)" in text
+
+
+def test_a_new_version_applies_to_new_enrolments_only(engine: Engine) -> None:
+    ws = _enable(engine, "thank-you-first-order")
+    with engine.begin() as conn:
+        first = b.person(conn, ws)
+        second = b.person(conn, ws)
+    _order_event(engine, ws, first, "order.placed", NOW - timedelta(minutes=1), "#1")
+    run_pass(engine, "shop", NOW)
+    v2 = load_playbook("thank-you-first-order").model_copy(update={"version": 2, "holdout": 0.0})
+    with engine.begin() as conn:
+        publish(conn, ws, v2)
+    _order_event(engine, ws, second, "order.placed", NOW + timedelta(minutes=5), "#2")
+    run_pass(engine, "shop", NOW + timedelta(hours=3))
+    versions = {e.person_id: e.version for e in _enrolments(engine)}
+    assert versions == {first: 1, second: 2}
+    assert len(_outbox(engine)) == 2
+
+
+def test_enrolment_and_its_intents_are_written_together(engine: Engine, monkeypatch: Any) -> None:
+    """A crash between saving the state and writing the outbox leaves neither behind, and the
+    next pass redoes both exactly once."""
+    ws = _enable(
+        engine, "thank-you-first-order", steps=load_playbook("thank-you-first-order").steps[1:]
+    )
+    with engine.begin() as conn:
+        pid = b.person(conn, ws)
+    _order_event(engine, ws, pid, "order.placed", NOW - timedelta(minutes=1), "#9")
+
+    def crash(self: Any, rows: Any) -> None:
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(JourneyRepository, "insert_outbox", crash)
+    with pytest.raises(RuntimeError):
+        run_pass(engine, "shop", NOW)
+    assert _enrolments(engine) == [] and _outbox(engine) == []
+    monkeypatch.undo()
+    run_pass(engine, "shop", NOW)
+    run_pass(engine, "shop", NOW + timedelta(minutes=1))
+    assert len(_enrolments(engine)) == 1 and len(_outbox(engine)) == 1
