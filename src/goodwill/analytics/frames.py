@@ -75,19 +75,30 @@ def _is_temporal(dtype: pl.DataType) -> bool:
     return isinstance(dtype, pl.Date | pl.Datetime)
 
 
-def day_expr(column: str, dtype: pl.DataType) -> pl.Expr:
-    """Expression giving the time column in days since 1970-01-01 (UTC) as Float64."""
-    col = pl.col(column)
+def day_expr(column: str, dtype: pl.DataType, source: pl.Expr | None = None) -> pl.Expr:
+    """Days since 1970-01-01 (UTC) of ``source`` (default: the column itself).
+
+    Integer-valued (Int32/Int64, no copy for Date) for date/datetime columns, Float64 for
+    numeric ones, so that the common case needs no float temporaries on big tables.
+    """
+    col = pl.col(column) if source is None else source
     if isinstance(dtype, pl.Date):
-        return col.cast(pl.Int32).cast(pl.Float64)
+        return col.cast(pl.Int32)
     if isinstance(dtype, pl.Datetime):
-        return (col.dt.epoch("ms") // 86_400_000).cast(pl.Float64)
+        return col.dt.epoch("ms") // 86_400_000
     if dtype.is_numeric():
         return col.cast(pl.Float64)
     raise AnalyticsError(
         f"time column {column!r} has type {dtype}; use Date, Datetime or a number of days "
         "(parse strings first, e.g. pl.col(...).str.to_date())"
     )
+
+
+def bucket_expr(day: pl.Expr, dtype: pl.DataType, res: float, offset: float) -> pl.Expr:
+    """Index of the resolution bucket holding ``day`` (days); plain days for daily buckets."""
+    if _is_temporal(dtype) and res == 1.0 and offset == 0.0:
+        return day.cast(pl.Int64)
+    return ((day.cast(pl.Float64) - offset) / res).floor().cast(pl.Int64)
 
 
 def to_day_number(value: Any, dtype: pl.DataType, *, name: str) -> float:
