@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from goodwill.db import tables as t
+from goodwill.db.bulk import allocate_ids
 from goodwill.workspaces.service import Workspace
 
 _IN = 500  # ids per IN (...) list, well under SQLite's variable limit
@@ -168,32 +169,31 @@ class JourneyRepository:
     def order_facts(self, order_ids: Sequence[int]) -> dict[int, tuple[str, int, int | None]]:
         """order id -> (external id, index among the person's orders, max days_to_opinion)."""
         o, ln, p = t.orders.c, t.order_lines.c, t.products.c
+        earlier = t.orders.alias("earlier")
+        index = (
+            select(func.count())
+            .where(
+                earlier.c.workspace_id == self.ws,
+                earlier.c.person_id == o.person_id,
+                earlier.c.status != "cancelled",
+                earlier.c.placed_at <= o.placed_at,
+            )
+            .scalar_subquery()
+        )
+        opinion = (
+            select(func.max(p.days_to_opinion))
+            .select_from(t.order_lines.join(t.products, ln.product_id == p.id))
+            .where(ln.order_id == o.id)
+            .scalar_subquery()
+        )
         out: dict[int, tuple[str, int, int | None]] = {}
         for chunk in _chunks(list(order_ids)):
-            rows = self.conn.execute(
-                select(o.id, o.external_id, o.person_id, o.placed_at).where(
+            for r in self.conn.execute(
+                select(o.id, o.external_id, index, opinion).where(
                     o.workspace_id == self.ws, o.id.in_(chunk)
                 )
-            ).all()
-            for r in rows:
-                earlier = self.conn.execute(
-                    select(func.count()).where(
-                        o.workspace_id == self.ws,
-                        o.person_id == r.person_id,
-                        o.status != "cancelled",
-                        o.placed_at <= r.placed_at,
-                    )
-                ).scalar_one()
-                days = self.conn.execute(
-                    select(func.max(p.days_to_opinion))
-                    .select_from(t.order_lines.join(t.products, ln.product_id == p.id))
-                    .where(ln.order_id == r.id)
-                ).scalar()
-                out[int(r.id)] = (
-                    str(r.external_id),
-                    int(earlier),
-                    None if days is None else int(days),
-                )
+            ):
+                out[int(r[0])] = (str(r[1]), int(r[2]), None if r[3] is None else int(r[3]))
         return out
 
     # -- person snapshots for the engine ---------------------------------------------------------
@@ -314,17 +314,11 @@ class JourneyRepository:
         )
 
     def new_enrolment_ids(self, count: int) -> list[int]:
-        from goodwill.db.bulk import allocate_ids
-
         return allocate_ids(self.conn, t.enrolments, count)
 
-    def insert_enrolment(self, values: dict[str, Any]) -> bool:
-        """Insert unless the same (journey, person, trigger) already enrolled; True if written."""
-        stmt = self._insert(t.enrolments).values(workspace_id=self.ws, **values)
-        stmt = stmt.on_conflict_do_nothing(
-            index_elements=["workspace_id", "journey_id", "person_id", "trigger_key"]
-        )
-        return bool(self.conn.execute(stmt).rowcount)
+    def insert_enrolments(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.conn.execute(insert(t.enrolments), [{"workspace_id": self.ws, **r} for r in rows])
 
     def update_enrolments(self, rows: list[dict[str, Any]]) -> None:
         if not rows:

@@ -92,8 +92,20 @@ class _Batch:
     def __init__(self, repo: JourneyRepository, lib: JourneyLibrary, now: datetime) -> None:
         self.repo, self.lib, self.now = repo, lib, now
         self.updates: list[dict[str, Any]] = []
+        self.inserts: list[dict[str, Any]] = []
         self.outbox: list[dict[str, Any]] = []
         self.stats = PassStats()
+        self._ids: list[int] = []
+        self._high = 0
+
+    def _next_id(self) -> int:
+        """Enrolment ids are reserved in blocks (unused ones are simply never written)."""
+        if not self._ids:
+            block = self.repo.new_enrolment_ids(256)
+            if block[0] <= self._high:  # SQLite: the last block is not inserted yet
+                block = list(range(self._high + 1, self._high + 1 + len(block)))
+            self._ids, self._high = block, block[-1]
+        return self._ids.pop(0)
 
     def _record(
         self, enrolment_id: int, state: EnrolmentState, intents: Iterable[Intent], steps: int
@@ -122,7 +134,7 @@ class _Batch:
         prior: list[PriorEnrolment],
     ) -> None:
         journey = self.lib.enabled[journey_id]
-        [new_id] = self.repo.new_enrolment_ids(1)
+        new_id = self._next_id()
         outcome = enrol(journey, ctx, event, self.now, prior, enrolment_id=str(new_id))
         if not isinstance(outcome, EnrolmentState):
             return
@@ -142,8 +154,7 @@ class _Batch:
             "entered_at": as_utc(outcome.entered_at),
             **{k: v for k, v in _state_values(new_id, state).items() if k != "id"},
         }
-        if not self.repo.insert_enrolment(values):
-            return  # the same trigger already enrolled this person (another pass got there first)
+        self.inserts.append(values)
         prior.append(
             PriorEnrolment(
                 enrolment_id=str(new_id),
@@ -159,6 +170,9 @@ class _Batch:
         self._record(new_id, state, intents, steps)
 
     def flush(self) -> None:
+        # Another scheduler cannot have enrolled these (one scheduler per workspace holds the
+        # lock), and priors already refuse a trigger seen before, so inserts cannot conflict.
+        self.repo.insert_enrolments(self.inserts)
         self.repo.update_enrolments(self.updates)
         self.repo.insert_outbox(self.outbox)
 

@@ -154,3 +154,24 @@ def test_enrolment_and_its_intents_are_written_together(engine: Engine, monkeypa
     run_pass(engine, "shop", NOW)
     run_pass(engine, "shop", NOW + timedelta(minutes=1))
     assert len(_enrolments(engine)) == 1 and len(_outbox(engine)) == 1
+
+
+def test_many_enrolments_in_one_batch_get_distinct_ids(engine: Engine) -> None:
+    ws = _enable(engine, "thank-you-first-order")
+    with engine.begin() as conn:
+        people = [b.person(conn, ws) for _ in range(300)]
+        for i, pid in enumerate(people):
+            oid = b.order(conn, ws, pid, external_id=f"#{i}", placed_at=NOW - timedelta(minutes=1))
+            b.interaction(
+                conn,
+                ws,
+                pid,
+                "order.placed",
+                occurred_at=NOW - timedelta(minutes=1),
+                order_id=oid,
+                payload={"order": f"#{i}"},
+            )
+    run_pass(engine, "shop", NOW + timedelta(hours=3))
+    enrolments = _enrolments(engine)
+    assert len(enrolments) == 300 and len({e.id for e in enrolments}) == 300
+    assert len(_outbox(engine)) == 300
