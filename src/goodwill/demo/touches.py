@@ -89,7 +89,7 @@ class Timeline:
             return Frame("interactions", {}, {})
         when = np.concatenate(self._when)
         keep = np.flatnonzero((when < HISTORY_DAYS) & (when >= 0))
-        keep = keep[np.argsort(when[keep], kind="stable")]
+        keep = keep[np.lexsort((when[keep], np.concatenate(self._person)[keep]))]
         stamps = to_datetime64(start64, when[keep])
         kinds = [self._kind[i] for i in keep.tolist()]
         self.counts = {}
