@@ -141,7 +141,7 @@ def _lbfgsb(objective: Objective, x0: FloatArray, lo: FloatArray, hi: FloatArray
         jac=True,
         method="L-BFGS-B",
         bounds=list(zip(lo, hi, strict=True)),
-        options={"maxiter": 3000, "ftol": 1e-15, "gtol": 1e-10, "maxcor": 20},
+        options={"maxiter": 3000, "ftol": 1e-13, "gtol": 1e-7, "maxcor": 20},
     )
 
 
