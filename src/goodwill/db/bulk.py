@@ -20,9 +20,12 @@ def _is_json(table: Table, name: str) -> bool:
     return isinstance(table.c[name].type, JSON)
 
 
+_PLAIN = (int, str, float)
+
+
 def _sqlite_value(value: Any, *, as_json: bool, as_bool: bool) -> Any:
-    if value is None:
-        return None
+    if value is None or (type(value) in _PLAIN and not as_bool and not as_json):
+        return value
     if as_json:
         return json.dumps(value, separators=(",", ":"), default=str)
     if isinstance(value, datetime):
@@ -115,3 +118,42 @@ def insert_rows(
     finally:
         cur.close()
     return count
+
+
+def update_rows(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    key: str = "id",
+) -> int:
+    """``UPDATE table SET columns... WHERE key = ?`` for each row (values in ``columns`` order,
+    then the key), through the driver's executemany; returns the row count."""
+    json_cols = [_is_json(table, c) for c in columns]
+    bool_cols = [isinstance(table.c[c].type, Boolean) for c in columns]
+    raw: Any = conn.connection.dbapi_connection
+    assert raw is not None
+    postgres = conn.dialect.name == "postgresql"
+    mark = "%s" if postgres else "?"
+    sets = ", ".join(f'"{c}" = {mark}' for c in columns)
+    sql = f'UPDATE "{table.name}" SET {sets} WHERE "{key}" = {mark}'
+    data = []
+    for row in rows:
+        *values, ident = row
+        if postgres:
+            converted = [_pg_value(v, as_json=j) for v, j in zip(values, json_cols, strict=True)]
+        else:
+            converted = [
+                _sqlite_value(v, as_json=j, as_bool=b)
+                for v, j, b in zip(values, json_cols, bool_cols, strict=True)
+            ]
+        data.append([*converted, ident])
+    if not data:
+        return 0
+    cur = raw.cursor()
+    try:
+        cur.executemany(sql, data)
+    finally:
+        cur.close()
+    return len(data)

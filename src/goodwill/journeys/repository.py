@@ -7,12 +7,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, func, insert, select, text, update
 
 from goodwill.db import tables as t
-from goodwill.db.bulk import allocate_ids
+from goodwill.db.bulk import allocate_ids, insert_rows, update_rows
 from goodwill.workspaces.service import Workspace
 
 _IN = 500  # ids per IN (...) list, well under SQLite's variable limit
@@ -318,31 +316,20 @@ class JourneyRepository:
 
     def insert_enrolments(self, rows: list[dict[str, Any]]) -> None:
         if rows:
-            self.conn.execute(insert(t.enrolments), [{"workspace_id": self.ws, **r} for r in rows])
+            cols = ["workspace_id", *rows[0]]
+            insert_rows(self.conn, t.enrolments, cols, ([self.ws, *r.values()] for r in rows))
 
     def update_enrolments(self, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        e = t.enrolments
-        stmt = (
-            update(e)
-            .where(and_(e.c.id == _bind("b_id"), e.c.workspace_id == self.ws))
-            .values(
-                status=_bind("b_status"),
-                state=_bind("b_state", e.c.state.type),
-                wake_at=_bind("b_wake_at", e.c.wake_at.type),
-                ended_at=_bind("b_ended_at", e.c.ended_at.type),
-            )
-        )
-        self.conn.execute(stmt, [{f"b_{k}": v for k, v in r.items()} for r in rows])
+        """Rows with ``id``, ``status``, ``state``, ``wake_at``, ``ended_at``."""
+        cols = ["status", "state", "wake_at", "ended_at"]
+        update_rows(self.conn, t.enrolments, cols, ([r[c] for c in cols] + [r["id"]] for r in rows))
 
     def insert_outbox(self, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        stmt = self._insert(t.outbox).on_conflict_do_nothing(
-            index_elements=["workspace_id", "idempotency_key"]
-        )
-        self.conn.execute(stmt, [{"workspace_id": self.ws, **r} for r in rows])
+        """Outbox rows; keys are unique per workspace and the scheduler holds the workspace lock,
+        so a key is only ever written by the pass that derived it."""
+        if rows:
+            cols = ["workspace_id", *rows[0]]
+            insert_rows(self.conn, t.outbox, cols, ([self.ws, *r.values()] for r in rows))
 
     def enrolment_rows(self, person_id: int, journey_id: int) -> list[Any]:
         e = t.enrolments.c
@@ -436,12 +423,3 @@ class JourneyRepository:
                 ).where(s.workspace_id == self.ws, s.run_id == run_id)
             )
         )
-
-    def _insert(self, table: Any) -> Any:
-        return pg_insert(table) if self.conn.dialect.name == "postgresql" else sqlite_insert(table)
-
-
-def _bind(name: str, type_: Any = None) -> Any:
-    from sqlalchemy import bindparam
-
-    return bindparam(name, type_=type_)

@@ -91,11 +91,21 @@ def state_from_dict(data: dict[str, Any]) -> EnrolmentState:
     )
 
 
+_FIELD_NAMES: dict[type[Intent], tuple[str, ...]] = {}
+
+
+def _field_names(cls: type[Intent]) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
+
+
 def intent_to_dict(intent: Intent) -> dict[str, Any]:
     """``{"kind": "send_message", ...fields}`` with enums as their names and instants in ISO."""
     out: dict[str, Any] = {"kind": intent.kind}
-    for f in fields(intent):
-        value = getattr(intent, f.name)
+    for name in _field_names(type(intent)):
+        value = getattr(intent, name)
         if isinstance(value, Priority):
             value = value.label
         elif isinstance(value, ChannelKind | Purpose):
@@ -106,7 +116,7 @@ def intent_to_dict(intent: Intent) -> dict[str, Any]:
             value = list(value)
         elif isinstance(value, dict):
             value = dict(value)
-        out[f.name] = value
+        out[name] = value
     return out
 
 
