@@ -165,7 +165,7 @@ def order_touches(
     """order.* interactions for each stage that happened, and the web visits before buying."""
     life, money = book.life, book.money
     n_items = np.bincount(book.baskets.order, minlength=len(book.person))
-    carrier = rng.integers(0, len(CARRIERS), size=len(book.person))
+    carrier = rng.integers(0, 6, size=len(book.person))
     for stage, kind in _STAGE_KIND.items():
         rows = np.flatnonzero(~np.isnan(life.times[stage]))
         if not len(rows):
@@ -180,7 +180,8 @@ def order_touches(
             elif stage == "paid":
                 p.update(amount_minor=int(money.total[i]), currency=currency)
             elif stage == "fulfilled":
-                p["carrier"] = CARRIERS[int(carrier[i])]
+                options = CARRIERS[pop.locale[int(book.person[i])]]
+                p["carrier"] = options[int(carrier[i]) % len(options)]
             elif stage == "refunded":
                 p.update(amount_minor=int(life.refunded[i]), currency=currency)
                 p["reason"] = life.reason[i]
@@ -225,8 +226,12 @@ def _web_visits(
     for j, o in enumerate(order.tolist()):
         product = catalog[int(lines.product[first_line[o]])] if first_line[o] >= 0 else None
         path = f"/products/{product.sku.lower()}" if product else "/"
-        payload.append({"path": path, "referrer": WEB_REFERRERS[ref[j]]})
+        payload.append(_visit(path, WEB_REFERRERS[ref[j]]))
     for j in range(len(order), len(person)):
-        payload.append({"path": "/", "referrer": WEB_REFERRERS[ref[j]]})
+        payload.append(_visit("/", WEB_REFERRERS[ref[j]]))
     keys = [key("visit", f"{pop.number[p]}-{j}", "viewed") for j, p in enumerate(person.tolist())]
     tl.add(Kind.WEB_VISIT, person, when, keys, payload=payload, channel="web")
+
+
+def _visit(path: str, referrer: str) -> dict[str, Any]:
+    return {"path": path, "referrer": referrer} if referrer else {"path": path}

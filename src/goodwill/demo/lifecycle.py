@@ -24,7 +24,18 @@ FREE_SHIPPING_MINOR = 6000
 SHIPPING_MINOR = {"USD": 695, "EUR": 495}
 US_SALES_TAX = 0.08
 EU_VAT = 0.20
-CARRIERS = ("UPS", "USPS", "DHL", "FedEx", "DPD", "CTT", "La Poste", "Yamato")
+#: Who delivers, by the customer's locale.
+CARRIERS = {
+    "en-US": ("UPS", "USPS", "FedEx"),
+    "en-CA": ("Canada Post", "UPS"),
+    "en-GB": ("Royal Mail", "DPD"),
+    "de-DE": ("DHL", "DPD"),
+    "pt-PT": ("CTT", "DPD"),
+    "fr-FR": ("La Poste", "DPD"),
+    "es-ES": ("Correos", "SEUR"),
+    "ja-JP": ("Yamato", "Japan Post"),
+    "en-AU": ("Australia Post", "DHL"),
+}
 
 
 @dataclass(slots=True)

@@ -258,12 +258,14 @@ class OverviewRepository:
         return int(self.conn.execute(query).scalar_one())
 
     def example_email(self) -> str | None:
-        """The email of the customer with the most orders (ties: the earliest)."""
+        """A customer worth looking at: one a staff member looks after, with the most orders."""
+        unowned = case((persons.c.owner.is_(None), 1), else_=0)
         top = (
             select(orders.c.person_id)
+            .join(persons, persons.c.id == orders.c.person_id)
             .where(self._live())
-            .group_by(orders.c.person_id)
-            .order_by(desc(func.count()), orders.c.person_id)
+            .group_by(orders.c.person_id, persons.c.owner)
+            .order_by(unowned, desc(func.count()), orders.c.person_id)
             .limit(1)
             .scalar_subquery()
         )
