@@ -256,7 +256,3 @@ def _transpose(rows: list[Any], width: int) -> list[list[Any]]:
     if not rows:
         return [[] for _ in range(width)]
     return [list(col) for col in zip(*rows, strict=True)]
-
-
-def payload_note(text: str) -> dict[str, Any]:
-    return {"text": text if len(text) <= 120 else text[:117] + "..."}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, Table, select
+from sqlalchemy import Engine, Table, func, select
 
 from goodwill.cli.demo import run_generation
 from goodwill.db.tables import metadata
@@ -63,6 +63,15 @@ def test_generation_writes_every_kind_and_counts_match(engine: Engine) -> None:
     for table in ("orders", "order_lines", "interactions", "consent_events", "identities"):
         assert summary.rows[table] > 200, table
     assert sum(summary.interactions.values()) == summary.rows["interactions"]
+    # This database holds one workspace: every business row must carry it.
+    with engine.connect() as conn:
+        ws = get_existing(conn, "default")
+        for table in _business_tables():
+            total = conn.execute(select(func.count()).select_from(table)).scalar_one()
+            other = conn.execute(
+                select(func.count()).where(table.c.workspace_id != ws.id)
+            ).scalar_one()
+            assert other == 0 and total == len(dump[table.name]), table.name
 
 
 def test_same_seed_gives_the_same_database_content(engine: Engine) -> None:
