@@ -7,6 +7,7 @@ Goodwill reads the environment directly.
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,6 +36,12 @@ class Settings(BaseSettings):
     public_url: str = Field(default="http://127.0.0.1:8000", description="Base URL for links")
     signing_key: str = Field(default="change-me-in-production", min_length=8)
     webhook_secret: str = Field(default="change-me-in-production", min_length=8)
+    postal_dir: Path | None = Field(default=None, description="Directory for postal batches")
+    weekly_budget: int = Field(
+        default=3, ge=0, description="Non-urgent messages per person per 7 days (0: no budget)"
+    )
+    quiet_hours: str = Field(default="21:00-08:00", description="Local quiet hours, or off")
+    default_timezone: str = Field(default="UTC", description="For people without a timezone")
 
     @field_validator("database_url")
     @classmethod

@@ -18,10 +18,20 @@ Classification (the dispatcher retries ``transient`` and parks ``permanent``):
   will fix them; the reason says what to check, and the retry limit parks the message if
   nobody does;
 * an address that cannot be written as an email address: permanent.
+
+Exactly once (``send(message, commit=hook)``): the channel transmits MAIL, RCPT, DATA and the
+whole content, then calls ``hook(message_id)`` *before* the ``<CRLF>.<CRLF>`` that ends DATA.
+Only if the hook returns ``True`` (the caller committed "sent" in its database) is the final dot
+written, immediately, and the reply read; otherwise the connection is closed without it and the
+server discards the message.  After the hook was called the channel never retries internally
+(a retry would be a second copy): the result says what the server answered, and
+:attr:`SmtpEmailChannel.last_committed` tells the caller the hook said yes.  See
+``docs/adr/0030-exactly-once-email.md``.
 """
 
 from __future__ import annotations
 
+import re
 import smtplib
 import socket
 import ssl
@@ -31,13 +41,27 @@ from datetime import datetime
 from types import TracebackType
 
 from goodwill.channels.base import DeliveryResult, OutboundMessage
-from goodwill.channels.email_message import EmailIdentity, InvalidRecipient, build_email
+from goodwill.channels.email_message import (
+    BuiltEmail,
+    EmailIdentity,
+    InvalidRecipient,
+    build_email,
+)
 from goodwill.channels.smtp_url import SmtpConfig
 from goodwill.kit.clock import utcnow
 from goodwill.messaging.vocabulary import ChannelKind
 
 _EMAIL = ChannelKind.EMAIL
 _DISCONNECTED = (smtplib.SMTPServerDisconnected, ConnectionResetError, BrokenPipeError)
+_CRLF = b"\r\n"
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+#: ``commit(message_id) -> bool``: called once the content is with the server, before the dot.
+CommitHook = Callable[[str], bool]
+
+
+class _Declined(Exception):
+    """The commit hook said no: the connection was closed without the final dot."""
 
 
 def _reply(code: int, text: bytes | str) -> str:
@@ -87,6 +111,8 @@ class SmtpEmailChannel:
         self._conn: smtplib.SMTP | None = None
         self._sent_on_conn = 0
         self._lock = threading.Lock()
+        #: Whether the commit hook of the last ``send`` said yes (the dot was then written).
+        self.last_committed = False
 
     @property
     def kind(self) -> ChannelKind:
@@ -157,9 +183,12 @@ class SmtpEmailChannel:
         finally:
             conn.close()
 
-    def send(self, message: OutboundMessage) -> DeliveryResult:
+    def send(self, message: OutboundMessage, commit: CommitHook | None = None) -> DeliveryResult:
+        """Deliver ``message``.  With ``commit``, the final dot is written only if
+        ``commit(message_id)`` returns ``True`` (see the module docstring)."""
         if message.channel != _EMAIL:
             raise ValueError(f"a {message.channel} message was given to the email channel")
+        self.last_committed = False
         try:
             built = build_email(message, self._identity, date=self._clock())
         except InvalidRecipient as exc:
@@ -171,13 +200,27 @@ class SmtpEmailChannel:
                 try:
                     conn = self._conn or self._open()
                     self._conn = conn
-                    conn.sendmail(
-                        self._identity.sender_email, [message.to.strip()], built.data, options
+                    if commit is None:
+                        conn.sendmail(
+                            self._identity.sender_email, [message.to.strip()], built.data, options
+                        )
+                    else:
+                        self._send_with_commit(conn, message.to.strip(), built, options, commit)
+                except _Declined:
+                    return DeliveryResult.transient(
+                        _EMAIL,
+                        "not sent: the commit hook declined; the SMTP transaction was abandoned",
                     )
                 except _DISCONNECTED as exc:
                     self._drop()
-                    if reused and attempt == 1:
+                    if reused and attempt == 1 and not self.last_committed:
                         continue  # the server closed an idle connection; try a fresh one
+                    if self.last_committed:
+                        return DeliveryResult.transient(
+                            _EMAIL,
+                            f"SMTP connection lost after the end of the message, before the "
+                            f"server's answer ({exc}); it may or may not have been accepted",
+                        )
                     return DeliveryResult.transient(_EMAIL, f"SMTP connection lost: {exc}")
                 except smtplib.SMTPRecipientsRefused as exc:
                     code, text = next(iter(exc.recipients.values()))
@@ -221,6 +264,63 @@ class SmtpEmailChannel:
                     self._drop(polite=True)
                 return DeliveryResult.sent(_EMAIL, built.message_id)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _send_with_commit(
+        self,
+        conn: smtplib.SMTP,
+        to: str,
+        built: BuiltEmail,
+        options: list[str],
+        commit: CommitHook,
+    ) -> None:
+        """``sendmail`` taken apart so ``commit`` runs between the content and the final dot.
+        Raises what ``sendmail`` raises, or :class:`_Declined`."""
+        conn.ehlo_or_helo_if_needed()
+        mail_options = list(options)
+        if conn.does_esmtp and conn.has_extn("size"):
+            mail_options.insert(0, f"size={len(built.data)}")
+        code, resp = conn.mail(self._identity.sender_email, mail_options)
+        if code != 250:
+            self._abort(conn, code)
+            raise smtplib.SMTPSenderRefused(code, resp, self._identity.sender_email)
+        code, resp = conn.rcpt(to)
+        if code not in (250, 251):
+            self._abort(conn, code)
+            raise smtplib.SMTPRecipientsRefused({to: (code, resp)})
+        conn.putcmd("data")
+        code, resp = conn.getreply()
+        if code != 354:
+            self._abort(conn, code)
+            raise smtplib.SMTPDataError(code, resp)
+        content = _LEADING_DOT.sub(b"..", built.data)
+        if not content.endswith(_CRLF):
+            content += _CRLF
+        conn.send(content)
+        sock = conn.sock
+        try:
+            go = commit(built.message_id)
+        except BaseException:
+            self._drop()  # no dot: the server discards the message
+            raise
+        if not go or sock is None:
+            self._drop()
+            raise _Declined
+        self.last_committed = True
+        sock.sendall(b"." + _CRLF)  # nothing between the commit and this line
+        code, resp = conn.getreply()
+        if code != 250:
+            if code == 421:
+                self._drop()
+            raise smtplib.SMTPDataError(code, resp)
+
+    def _abort(self, conn: smtplib.SMTP, code: int) -> None:
+        if code == 421:
+            self._drop()
+            return
+        try:
+            conn.rset()
+        except smtplib.SMTPServerDisconnected:
+            self._drop()
 
     def _after_reply(self, code: int, text: bytes | str, stage: str) -> DeliveryResult:
         if code == 421:  # the server is closing the connection

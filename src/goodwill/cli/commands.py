@@ -1,5 +1,15 @@
 """Imports every command module so each registers itself on the root app."""
 
 import goodwill.cli.demo  # noqa: F401
+from goodwill.cli import (  # noqa: F401
+    deliveries,
+    journeys,
+    people,
+    record,
+    report,
+    scores,
+    stats,
+    tasks,
+    worker,
+)
 from goodwill.cli import imports as _imports  # noqa: F401
-from goodwill.cli import journeys, people, record, report, scores, stats, tasks  # noqa: F401

@@ -1,0 +1,179 @@
+"""The commit point of an email: the database commit placed right before SMTP's final dot.
+
+An SMTP server takes responsibility for a message only when it reads the ``<CRLF>.<CRLF>``
+that ends ``DATA``; a connection that drops before it discards what it got.  The dispatcher
+uses that: :class:`~goodwill.channels.email.SmtpEmailChannel` transmits MAIL, RCPT, DATA and
+the whole content, then calls :class:`EmailCommit` with the Message-ID, which in one
+transaction
+
+1. checks that no consent event was recorded for the person since the batch's facts were read
+   (consent is verified in the very transaction that commits the send),
+2. marks the row sent, conditionally (``WHERE status = 'pending' AND locked_by = :me``): a
+   worker whose lease expired and was taken over gets rowcount 0,
+3. appends the ledger entry (``sent``) and the person's timeline interaction
+   (``message.sent``, key ``outbox:<key>:sent``),
+4. commits,
+
+and only if that commit happened does the channel write the final dot (immediately, with no
+other work in between) and read the reply.  If the hook declines (2 failed: another worker
+owns the row; or 1: consent changed), the channel closes the connection without the dot and
+the server discards the message.
+
+Crash analysis (a worker killed at any instant):
+
+* before the commit: the row is still ``pending`` and the server never got the dot: nothing was
+  delivered, and the next lease sends it once;
+* after the dot was written: committed and delivered, once;
+* between the commit and the dot: committed but not delivered: **lost**.  This window is the
+  time between the database's decisive write and the ``send()`` of three bytes.  It is made
+  as small as the drivers allow: on SQLite the raw driver's ``commit()`` is called and returns
+  straight into the dot (the decisive write is the last WAL frame); on PostgreSQL the
+  ``COMMIT`` is *sent* without waiting for its answer (libpq's asynchronous API), the dot
+  follows at once, and the answer is collected afterwards, so the window is the gap between
+  two ``send()`` calls (a few microseconds).  ``tests/killtest`` measures it.
+
+On PostgreSQL the price of not waiting is the opposite, rarer case: if the ``COMMIT`` fails
+after the dot went out (the database crashed or the connection broke at that instant), the
+message was delivered but the row may still be pending.  :meth:`EmailCommit.settle` then
+re-records the send in a fresh transaction when the server accepted the message; only a
+database failure that also outlives that retry leaves a row that will be sent again (a
+duplicate with the same Message-ID, which receivers use to dedupe).
+
+With ``synchronous_commit = off`` (see :func:`configure_session`) PostgreSQL acknowledges
+before the WAL reaches disk: a killed *worker* still cannot lose an acknowledged commit (the
+server has it), but a crash of the *database server* can forget the last ~0.6 s of commits, and
+those messages would be sent again.  It is off by default; ``goodwill worker --async-commit``
+turns it on for throughput.
+"""
+
+from __future__ import annotations
+
+import select
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, RootTransaction
+
+from goodwill.db.engine import is_postgres
+
+
+class _SqliteEdge:
+    def __init__(self, conn: Connection) -> None:
+        self._raw: Any = conn.connection.driver_connection
+
+    def commit_now(self) -> None:
+        self._raw.commit()
+
+    def settle(self) -> None:
+        return None
+
+
+class _PostgresEdge:
+    """COMMIT sent asynchronously; :meth:`settle` reads its answer."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._pgconn: Any = conn.connection.driver_connection.pgconn  # type: ignore[union-attr]
+        self._pending = False
+
+    def commit_now(self) -> None:
+        pgconn = self._pgconn
+        pgconn.send_query(b"COMMIT")
+        self._pending = True
+        while pgconn.flush() != 0:  # 1: more to send (non-blocking connection)
+            select.select([], [pgconn.socket], [])
+
+    def settle(self) -> None:
+        if not self._pending:
+            return
+        self._pending = False
+        pgconn = self._pgconn
+        error: str | None = None
+        while True:
+            while pgconn.is_busy():
+                select.select([pgconn.socket], [], [])
+                pgconn.consume_input()
+            result = pgconn.get_result()
+            if result is None:
+                break
+            if result.error_message:
+                error = result.error_message.decode("utf-8", "replace").strip()
+        if error:
+            raise CommitFailed(f"PostgreSQL refused COMMIT: {error}")
+
+
+class CommitFailed(RuntimeError):
+    """The database did not confirm the commit of a send (see module docstring)."""
+
+
+def commit_edge(conn: Connection) -> _SqliteEdge | _PostgresEdge:
+    return _PostgresEdge(conn) if is_postgres(conn) else _SqliteEdge(conn)
+
+
+def configure_session(conn: Connection, *, async_commit: bool) -> None:
+    """Per-connection settings of a worker (PostgreSQL: ``synchronous_commit``)."""
+    if is_postgres(conn):
+        value = "off" if async_commit else "on"
+        conn.exec_driver_sql(f"SET synchronous_commit = {value}")
+        conn.commit()
+
+
+class EmailCommit:
+    """The ``commit`` hook handed to :meth:`SmtpEmailChannel.send`.
+
+    ``record(conn, message_id, now)`` does steps 1-3 of the module docstring inside the open
+    transaction and returns ``None`` to go ahead or a reason to decline.  After ``send``
+    returns, call :meth:`settle` (always): it finishes the transaction bookkeeping.
+    """
+
+    def __init__(
+        self,
+        conn: Connection,
+        record: Callable[[Connection, str, datetime], str | None],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._conn = conn
+        self._record = record
+        self._clock = clock
+        self._edge = commit_edge(conn)
+        self._trans: RootTransaction | None = None
+        self.called = False
+        self.committed = False
+        self.declined: str | None = None
+        self.at: datetime | None = None
+
+    def __call__(self, message_id: str) -> bool:
+        if self.called:
+            raise RuntimeError("the commit hook of a message runs once")
+        self.called = True
+        self.at = self._clock()
+        self._trans = self._conn.begin()
+        try:
+            reason = self._record(self._conn, message_id, self.at)
+            if reason is not None:
+                self._trans.rollback()
+                self._trans = None
+                self.declined = reason
+                return False
+            self._edge.commit_now()
+        except BaseException:
+            if self._trans is not None and self._trans.is_active:
+                self._trans.rollback()
+            self._trans = None
+            raise
+        self.committed = True
+        return True
+
+    def settle(self) -> None:
+        """Collect the commit's answer (PostgreSQL) and close the transaction object.  Raises
+        :class:`CommitFailed` when the database refused the COMMIT."""
+        trans, self._trans = self._trans, None
+        if trans is None:
+            return
+        try:
+            self._edge.settle()
+        except CommitFailed:
+            self.committed = False
+            trans.rollback()
+            raise
+        trans.commit()  # the driver's transaction is already over: bookkeeping only

@@ -1,0 +1,313 @@
+"""The dispatcher: one pass claims due outbox rows and acts on each, recording every outcome.
+
+Transactions (the dispatcher is a unit-of-work edge; each numbered step commits on its own):
+
+1. **claim**: lease up to ``limit`` due rows (``locked_by``/``locked_until``; PostgreSQL skips
+   rows another worker is locking, SQLite serialises on its write lock);
+2. **facts**: read the record for the whole batch (:func:`goodwill.worker.facts.load_facts`);
+3. **per row**, one transaction for its outcome: suppressed / deferred / failed / parked /
+   retry (:mod:`goodwill.worker.outcomes`), a task or tags with ``done``
+   (:mod:`goodwill.worker.actions`), or the send.  An email's transaction is committed inside
+   the SMTP exchange, before the final dot (:mod:`goodwill.worker.commit`); other channels
+   commit right after the provider answered (at least once, :mod:`goodwill.worker.sending`).
+
+Guardrails are decided here, at send time, from facts read in step 2 (and consent is verified
+again inside an email's commit).  One row's failure never touches another's: each has its own
+transaction, and an unexpected error on one row is recorded as a failed attempt of that row
+(retried with backoff) before the pass moves on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+
+from goodwill.channels.base import DeliveryResult, NotConfiguredChannel, OutboundMessage
+from goodwill.channels.email import SmtpEmailChannel
+from goodwill.channels.registry import ChannelRegistry
+from goodwill.channels.retry import DEFAULT_RETRY, RetryPolicy
+from goodwill.config import Settings
+from goodwill.errors import GoodwillError
+from goodwill.journeys.intents import (
+    CallWebhook,
+    CreateTask,
+    RequestNps,
+    RequestReview,
+    SendMessage,
+    Tag,
+)
+from goodwill.journeys.serialization import intent_from_dict
+from goodwill.messaging.errors import TemplateInvalid, TemplateNotFound, TemplateVariableMissing
+from goodwill.messaging.guardrails import (
+    DEFAULT_POLICY,
+    GuardrailPolicy,
+    Outcome,
+    SendRequest,
+    decide,
+)
+from goodwill.messaging.vocabulary import ChannelKind, Priority, Purpose
+from goodwill.worker.actions import apply_tags, write_task
+from goodwill.worker.commit import configure_session
+from goodwill.worker.compose import Composer, compose_message, compose_task
+from goodwill.worker.facts import PersonFacts, load_facts
+from goodwill.worker.models import ClaimedRow, DispatchStats
+from goodwill.worker.outcomes import Recorder
+from goodwill.worker.repository import OutboxRepository
+from goodwill.worker.sending import Delivery, send_at_least_once, send_email
+from goodwill.workspaces.service import Workspace
+
+log = logging.getLogger(__name__)
+
+COMPOSE_ERRORS = (TemplateVariableMissing, TemplateNotFound, TemplateInvalid, ValueError)
+_ADDRESS_WORDS = {"email": "email address", "sms": "mobile number", "postal": "postal address"}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DispatchConfig:
+    """How a worker dispatches.  ``lease`` bounds how long a dead worker's rows wait before
+    another worker may take them; it does not affect safety (see :mod:`worker.commit`)."""
+
+    worker_id: str
+    lease: timedelta = timedelta(seconds=60)
+    retry: RetryPolicy = DEFAULT_RETRY
+    policy: GuardrailPolicy = field(default_factory=lambda: DEFAULT_POLICY)
+    brand: str = "Goodwill"
+    public_url: str = "http://127.0.0.1:8000"
+    signing_key: str = "change-me-in-production"
+    default_queue: str = "customer-care"
+    async_commit: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, worker_id: str, **over: Any) -> DispatchConfig:
+        from goodwill.worker.policy import policy_from_settings
+
+        values: dict[str, Any] = {
+            "worker_id": worker_id,
+            "policy": policy_from_settings(settings),
+            "brand": settings.sender_name,
+            "public_url": settings.public_url,
+            "signing_key": settings.signing_key,
+        }
+        values.update(over)
+        return cls(**values)
+
+
+class Dispatcher:
+    """Dispatches one workspace's outbox on one database connection (kept open between
+    passes).  Not thread-safe: give each thread its own dispatcher and channel registry."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        workspace: Workspace,
+        registry: ChannelRegistry,
+        config: DispatchConfig,
+    ) -> None:
+        self.ws = workspace
+        self.registry = registry
+        self.config = config
+        self.composer = Composer(
+            workspace_id=workspace.id,
+            brand=config.brand,
+            public_url=config.public_url,
+            signing_key=config.signing_key,
+            default_queue=config.default_queue,
+        )
+        self.conn = engine.connect()
+        configure_session(self.conn, async_commit=config.async_commit)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Dispatcher:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def run_pass(
+        self, now: datetime, *, limit: int = 100, stop: Callable[[], bool] = lambda: False
+    ) -> DispatchStats:
+        """Claim up to ``limit`` due rows and handle each; ``stop()`` is asked between rows
+        (rows not reached are given back)."""
+        stats = DispatchStats()
+        cfg = self.config
+        with self.conn.begin():
+            rows = OutboxRepository(self.conn, self.ws).claim(
+                cfg.worker_id, now=now, limit=limit, lease=cfg.lease
+            )
+        stats.claimed = len(rows)
+        if not rows:
+            return stats
+        with self.conn.begin():
+            facts = load_facts(self.conn, self.ws, rows, now=now, window=cfg.policy.window)
+        recorder = Recorder(
+            self.conn, self.ws, worker_id=cfg.worker_id, now=now, stats=stats, retry=cfg.retry
+        )
+        ordered = sorted(rows, key=lambda r: (-r.priority, r.available_at, r.id))
+        for i, row in enumerate(ordered):
+            if stop():
+                recorder.release([r.id for r in ordered[i:]])
+                break
+            self._one(row, facts[row.person_id], recorder)
+        return stats
+
+    # -- one row ---------------------------------------------------------------------------------
+
+    def _one(self, row: ClaimedRow, facts: PersonFacts, recorder: Recorder) -> None:
+        try:
+            self._route(row, facts, recorder)
+        except GoodwillError:
+            raise
+        except Exception as exc:  # one row's bug must not stall the batch
+            log.exception("dispatching %s failed", row.idempotency_key)
+            if self.conn.in_transaction():
+                self.conn.rollback()
+            channel = (
+                ChannelKind(row.channel) if row.channel in set(ChannelKind) else ChannelKind.TASK
+            )
+            result = DeliveryResult.transient(
+                channel, f"internal error while dispatching: {type(exc).__name__}: {exc}"
+            )
+            recorder.attempt_failed(row, result)
+
+    def _route(self, row: ClaimedRow, facts: PersonFacts, recorder: Recorder) -> None:
+        try:
+            intent = intent_from_dict(row.payload)
+        except (KeyError, ValueError, TypeError) as exc:
+            recorder.fail(row, f"the outbox payload cannot be read ({type(exc).__name__}: {exc})")
+            return
+        if not facts.exists:
+            recorder.suppress(row, "suppressed: the person is no longer on record")
+            return
+        if isinstance(intent, Tag):
+            apply_tags(row, intent, facts.person_id, recorder)
+        elif isinstance(intent, CreateTask):
+            self._task(row, intent, facts, recorder)
+        elif isinstance(intent, CallWebhook):
+            self._webhook(row, intent, facts, recorder)
+        elif isinstance(intent, SendMessage | RequestReview | RequestNps):
+            if intent.channel == ChannelKind.TASK:
+                self._task(row, intent, facts, recorder)
+            else:
+                self._message(row, intent, facts, recorder)
+        else:  # pragma: no cover - every intent kind is handled above
+            recorder.fail(row, f"unknown action {row.action!r}")
+
+    def _task(
+        self,
+        row: ClaimedRow,
+        intent: CreateTask | SendMessage | RequestReview | RequestNps,
+        facts: PersonFacts,
+        recorder: Recorder,
+    ) -> None:
+        try:
+            task = compose_task(
+                intent, facts, self.composer, key=row.idempotency_key, now=recorder.now
+            )
+        except COMPOSE_ERRORS as exc:
+            recorder.fail(row, str(exc))
+            return
+        write_task(row, task, facts.person_id, intent.journey_key, recorder)
+
+    def _webhook(
+        self, row: ClaimedRow, intent: CallWebhook, facts: PersonFacts, recorder: Recorder
+    ) -> None:
+        message = OutboundMessage(
+            idempotency_key=row.idempotency_key,
+            workspace_id=str(self.ws.id),
+            person_id=str(facts.person_id),
+            channel=ChannelKind.WEBHOOK,
+            to=intent.url,
+            subject=f"{intent.journey_key}/{intent.step_id}",
+            payload=dict(intent.payload),
+        )
+        delivery = Delivery(row, message, facts, "webhook called", {})
+        send_at_least_once(
+            self.registry.get(ChannelKind.WEBHOOK), delivery, recorder, timeline=False
+        )
+
+    def _message(
+        self,
+        row: ClaimedRow,
+        intent: SendMessage | RequestReview | RequestNps,
+        facts: PersonFacts,
+        recorder: Recorder,
+    ) -> None:
+        channel = ChannelKind(intent.channel)
+        adapter = self.registry.get(channel)
+        if isinstance(adapter, NotConfiguredChannel):
+            recorder.suppress(row, f"suppressed: {adapter.reason}")
+            facts.note_not_waiting(row.priority)
+            return
+        if facts.address(str(channel)) is None:
+            recorder.suppress(row, f"suppressed: no {_ADDRESS_WORDS[str(channel)]} on record")
+            facts.note_not_waiting(row.priority)
+            return
+        try:
+            request = SendRequest(
+                purpose=Purpose(intent.purpose), channel=channel, priority=Priority(row.priority)
+            )
+        except ValueError as exc:
+            recorder.fail(row, f"the message cannot be checked: {exc}")
+            return
+        decision = decide(
+            request,
+            consents=facts.consents,
+            preferences=facts.preferences(),
+            history=facts.history(row.priority),
+            now=recorder.now,
+            policy=self.config.policy,
+        )
+        if decision.outcome is Outcome.SUPPRESSED:
+            recorder.suppress(row, decision.reason)
+            facts.note_not_waiting(row.priority)
+            return
+        if decision.outcome is Outcome.DEFERRED:
+            assert decision.until is not None
+            recorder.defer(row, decision.until, decision.reason)
+            facts.note_not_waiting(row.priority)
+            return
+        try:
+            message, _rendered = compose_message(
+                intent, facts, self.composer, key=row.idempotency_key
+            )
+        except COMPOSE_ERRORS as exc:
+            recorder.fail(row, str(exc))
+            facts.note_not_waiting(row.priority)
+            return
+        timeline = {
+            "template": intent.template,
+            "journey": intent.journey_key,
+            "journey_version": intent.journey_version,
+            "step": intent.step_id,
+            "outbox_key": row.idempotency_key,
+            "purpose": str(intent.purpose),
+            "subject": message.subject,
+        }
+        delivery = Delivery(row, message, facts, decision.reason, timeline)
+        if isinstance(adapter, SmtpEmailChannel):
+            send_email(adapter, delivery, recorder)
+        else:
+            send_at_least_once(adapter, delivery, recorder)
+
+
+def dispatch(
+    engine: Engine,
+    workspace: Workspace,
+    *,
+    worker_id: str,
+    now: datetime,
+    limit: int,
+    registry: ChannelRegistry,
+    config: DispatchConfig | None = None,
+) -> DispatchStats:
+    """One pass on a fresh connection (the worker loop keeps a :class:`Dispatcher` instead)."""
+    cfg = config or DispatchConfig(worker_id=worker_id)
+    with Dispatcher(engine, workspace, registry, cfg) as dispatcher:
+        return dispatcher.run_pass(now, limit=limit)

@@ -1,0 +1,195 @@
+"""All queries that read the relationship record for a batch of messages at send time.
+
+One query per kind of fact for the whole batch (never one per message), so gathering facts
+for a batch of 100 costs about as much as for one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from goodwill.db import tables as t
+from goodwill.messaging.vocabulary import DIRECT_CHANNELS
+from goodwill.worker.models import CONTACT_STATUSES, OutboxStatus
+from goodwill.workspaces.service import Workspace
+
+_DIRECT = sorted(str(c) for c in DIRECT_CHANNELS)
+
+
+class FactsRepository:
+    def __init__(self, conn: Connection, workspace: Workspace) -> None:
+        self.conn = conn
+        self.ws = workspace.id
+
+    def persons(self, ids: Collection[int]) -> list[Any]:
+        p = t.persons.c
+        return list(
+            self.conn.execute(
+                select(
+                    p.id,
+                    p.first_name,
+                    p.last_name,
+                    p.timezone,
+                    p.owner,
+                    p.tags,
+                    p.merged_into_id,
+                ).where(p.workspace_id == self.ws, p.id.in_(list(ids)))
+            )
+        )
+
+    def identities(self, ids: Collection[int]) -> list[Any]:
+        c = t.identities.c
+        return list(
+            self.conn.execute(
+                select(c.person_id, c.kind, c.value)
+                .where(c.workspace_id == self.ws, c.person_id.in_(list(ids)))
+                .order_by(c.person_id, c.id)
+            )
+        )
+
+    def consent_events(self, ids: Collection[int]) -> list[Any]:
+        c = t.consent_events.c
+        return list(
+            self.conn.execute(
+                select(
+                    c.id,
+                    c.person_id,
+                    c.purpose,
+                    c.channel,
+                    c.action,
+                    c.occurred_at,
+                    c.source,
+                    c.evidence,
+                    c.lawful_basis,
+                )
+                .where(c.workspace_id == self.ws, c.person_id.in_(list(ids)))
+                .order_by(c.person_id, c.occurred_at, c.id)
+            )
+        )
+
+    def consent_event_count(self, person_id: int) -> int:
+        """How many consent events the person has (the ledger is append-only, so a change in
+        this number means a grant or withdrawal was recorded)."""
+        c = t.consent_events.c
+        found = self.conn.execute(
+            select(func.count()).where(c.person_id == person_id, c.workspace_id == self.ws)
+        ).scalar_one()
+        return int(found)
+
+    def preferences(self, ids: Collection[int]) -> list[Any]:
+        c = t.preferences.c
+        return list(
+            self.conn.execute(
+                select(c.person_id, c.channels, c.max_per_week).where(
+                    c.workspace_id == self.ws, c.person_id.in_(list(ids))
+                )
+            )
+        )
+
+    def accounts(self, ids: Collection[int]) -> list[Any]:
+        """Active memberships with the account's name and owner (oldest membership first)."""
+        m, a = t.memberships.c, t.accounts.c
+        return list(
+            self.conn.execute(
+                select(m.person_id, a.name, a.owner)
+                .join_from(t.memberships, t.accounts, m.account_id == a.id)
+                .where(m.workspace_id == self.ws, m.person_id.in_(list(ids)), m.active.is_(True))
+                .order_by(m.person_id, m.id)
+            )
+        )
+
+    def latest_orders(self, ids: Collection[int]) -> list[Any]:
+        """Each person's most recent order: ``(person_id, order_id, number)``."""
+        o = t.orders.c
+        ranked = (
+            select(
+                o.person_id,
+                o.id.label("order_id"),
+                o.external_id.label("number"),
+                func.row_number()
+                .over(partition_by=o.person_id, order_by=(o.placed_at.desc(), o.id.desc()))
+                .label("rn"),
+            )
+            .where(o.workspace_id == self.ws, o.person_id.in_(list(ids)))
+            .subquery()
+        )
+        return list(
+            self.conn.execute(
+                select(ranked.c.person_id, ranked.c.order_id, ranked.c.number).where(
+                    ranked.c.rn == 1
+                )
+            )
+        )
+
+    def orders_by_number(self, ids: Collection[int], numbers: Collection[str]) -> list[Any]:
+        """Orders of these people with these numbers (external ids)."""
+        o = t.orders.c
+        return list(
+            self.conn.execute(
+                select(o.person_id, o.id.label("order_id"), o.external_id.label("number")).where(
+                    o.workspace_id == self.ws,
+                    o.person_id.in_(list(ids)),
+                    o.external_id.in_(list(numbers)),
+                )
+            )
+        )
+
+    def first_lines(self, order_ids: Collection[int]) -> list[Any]:
+        """``(order_id, name)`` of each order's lines, first line first."""
+        ol = t.order_lines.c
+        return list(
+            self.conn.execute(
+                select(ol.order_id, ol.name)
+                .where(ol.workspace_id == self.ws, ol.order_id.in_(list(order_ids)))
+                .order_by(ol.order_id, ol.line_no)
+            )
+        )
+
+    def latest_facts(self, ids: Collection[int]) -> list[Any]:
+        f = t.facts.c
+        return list(
+            self.conn.execute(
+                select(f.person_id, f.text)
+                .where(f.workspace_id == self.ws, f.person_id.in_(list(ids)))
+                .order_by(f.person_id, f.noted_at.desc(), f.id.desc())
+            )
+        )
+
+    def recent_sends(self, ids: Collection[int], since: datetime) -> list[Any]:
+        """Contacts since ``since`` on channels that reach the person:
+        ``(person_id, occurred_at, priority)``."""
+        d, o = t.deliveries.c, t.outbox.c
+        return list(
+            self.conn.execute(
+                select(d.person_id, d.occurred_at, o.priority)
+                .join_from(t.deliveries, t.outbox, d.outbox_id == o.id)
+                .where(
+                    d.person_id.in_(list(ids)),
+                    d.occurred_at > since,
+                    d.status.in_([s.value for s in CONTACT_STATUSES]),
+                    d.channel.in_(_DIRECT),
+                    d.workspace_id == self.ws,
+                )
+            )
+        )
+
+    def waiting(self, ids: Sequence[int], now: datetime) -> list[Any]:
+        """Due messages still pending per person and priority: ``(person_id, priority, n)``."""
+        o = t.outbox.c
+        return list(
+            self.conn.execute(
+                select(o.person_id, o.priority, func.count())
+                .where(
+                    o.person_id.in_(list(ids)),
+                    o.status == OutboxStatus.PENDING.value,
+                    o.available_at <= now,
+                    o.channel.in_(_DIRECT),
+                    o.workspace_id == self.ws,
+                )
+                .group_by(o.person_id, o.priority)
+            )
+        )

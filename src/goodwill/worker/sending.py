@@ -1,0 +1,136 @@
+"""Handing a composed message to its channel and recording what happened.
+
+* Email through :class:`~goodwill.channels.email.SmtpEmailChannel`: exactly once, with the
+  commit placed before SMTP's final dot (:mod:`goodwill.worker.commit`).
+* SMS, webhook (HTTP) and postal: at least once.  The provider is called first and the outcome
+  committed after; a worker killed in between sends again on the next lease, with the same
+  ``Idempotency-Key`` header (HTTP) or the same batch key (postal, which skips keys already
+  written), so receivers that honour the key see it once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from goodwill.channels.base import Channel, DeliveryResult, DeliveryStatus, OutboundMessage
+from goodwill.channels.email import SmtpEmailChannel
+from goodwill.worker.commit import CommitFailed, EmailCommit
+from goodwill.worker.facts import PersonFacts
+from goodwill.worker.facts_repository import FactsRepository
+from goodwill.worker.models import ClaimedRow, LedgerStatus
+from goodwill.worker.outcomes import Recorder, record_timeline_sent
+from goodwill.worker.repository import OutboxRepository
+
+CONSENT_CHANGED = "consent changed while sending: checked again on the next pass"
+LOST_RACE = "another worker owns this message now"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One message ready to go: the row, the composed message, the person's facts, the
+    guardrails' sentence (kept in the ledger) and the timeline payload."""
+
+    row: ClaimedRow
+    message: OutboundMessage
+    facts: PersonFacts
+    reason: str
+    timeline: dict[str, Any]
+
+
+def _sent_reason(decision_reason: str, result: DeliveryResult) -> str:
+    why = decision_reason.removeprefix("send: ")
+    return f"{result.reason}; {why}" if why else result.reason
+
+
+def send_email(
+    channel: SmtpEmailChannel, delivery: Delivery, recorder: Recorder
+) -> LedgerStatus | None:
+    """Send with the commit point before the final dot.  Returns the ledger status written
+    (``None`` when another worker owned the row, or consent changed and the lease was given
+    back for a fresh look)."""
+    row, facts = delivery.row, delivery.facts
+    ws, me = recorder.ws, recorder.me
+    why = delivery.reason.removeprefix("send: ")
+    reason = f"sent to the SMTP server; {why}" if why else "sent to the SMTP server"
+
+    def record(conn: Connection, message_id: str, at: datetime) -> str | None:
+        if FactsRepository(conn, ws).consent_event_count(facts.person_id) != facts.consent_count:
+            return CONSENT_CHANGED
+        repo = OutboxRepository(conn, ws)
+        if not repo.mark_sent(row.id, me, message_id=message_id, reason=reason, now=at):
+            return LOST_RACE
+        repo.record(row, LedgerStatus.SENT, reason=reason, at=at, message_id=message_id)
+        payload = {**delivery.timeline, "message_id": message_id}
+        record_timeline_sent(conn, ws, row, person_id=facts.person_id, at=at, payload=payload)
+        return None
+
+    hook = EmailCommit(recorder.conn, record, lambda: recorder.now)
+    result: DeliveryResult | None = None
+    try:
+        result = channel.send(delivery.message, commit=hook)
+    finally:
+        try:
+            hook.settle()
+        except CommitFailed:
+            if result is None or not result.ok:
+                raise
+            # The server has the message; the database did not confirm the commit.
+            return _re_record_sent(delivery, recorder, reason, result)
+    if hook.committed:
+        if result.ok:
+            recorder.stats.count(LedgerStatus.SENT)
+            facts.note_sent(recorder.now, row.priority)
+            return LedgerStatus.SENT
+        recorder.attempt_failed(row, result, committed=True)
+        return LedgerStatus.FAILED
+    if hook.declined == CONSENT_CHANGED:
+        recorder.release([row.id])
+        return None
+    if hook.declined is not None:
+        recorder.stats.lost_race += 1
+        return None
+    return _not_sent(row, result, recorder)
+
+
+def _re_record_sent(
+    delivery: Delivery, recorder: Recorder, reason: str, result: DeliveryResult
+) -> LedgerStatus | None:
+    done = recorder.sent(
+        delivery.row, result, reason, timeline=(delivery.facts.person_id, delivery.timeline)
+    )
+    if done:
+        delivery.facts.note_sent(recorder.now, delivery.row.priority)
+        return LedgerStatus.SENT
+    return None
+
+
+def _not_sent(row: ClaimedRow, result: DeliveryResult, recorder: Recorder) -> LedgerStatus | None:
+    if result.status is DeliveryStatus.NOT_CONFIGURED:
+        return LedgerStatus.SUPPRESSED if recorder.suppress(row, result.reason) else None
+    if recorder.attempt_failed(row, result):
+        return (
+            LedgerStatus.PARKED
+            if result.status is DeliveryStatus.PERMANENT
+            else LedgerStatus.FAILED
+        )
+    return None
+
+
+def send_at_least_once(
+    channel: Channel, delivery: Delivery, recorder: Recorder, *, timeline: bool = True
+) -> LedgerStatus | None:
+    """Call the provider, then commit what happened."""
+    row = delivery.row
+    result = channel.send(delivery.message)
+    if not result.ok:
+        return _not_sent(row, result, recorder)
+    reason = _sent_reason(delivery.reason, result)
+    person = (delivery.facts.person_id, {**delivery.timeline, "provider_id": result.provider_id})
+    if recorder.sent(row, result, reason, timeline=person if timeline else None):
+        delivery.facts.note_sent(recorder.now, row.priority)
+        return LedgerStatus.QUEUED if result.status is DeliveryStatus.BATCHED else LedgerStatus.SENT
+    return None
