@@ -91,10 +91,14 @@ def format_summary(summary: GenerateSummary) -> RenderableType:
     return Group(*parts)
 
 
+_NUMERIC = {"rows", "count", "orders", "customers", "revenue", "units", "contacts", "granted",
+            "withdrawn", "coverage", "value"}  # fmt: skip
+
+
 def _table(title: str, *columns: str) -> Table:
     table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
-    for i, col in enumerate(columns):
-        table.add_column(col, justify="left" if i == 0 else "right")
+    for col in columns:
+        table.add_column(col, justify="right" if col in _NUMERIC else "left")
     return table
 
 
@@ -116,7 +120,6 @@ def format_months(ov: Overview, width: int = 28) -> Table:
         table.add_row(
             m.month, f"{m.orders:,}", f"{m.customers:,}", _money(m.revenue_minor, ov.currency), bar
         )
-    table.columns[-1].justify = "left"
     return table
 
 
@@ -241,8 +244,10 @@ def generate(
 ) -> None:
     """Generate a deterministic synthetic shop into the workspace.
 
-    A workspace that already holds data is left alone unless --replace is given, in which case
-    all of its rows are deleted first.  Batches of 2,000 customers are committed one by one.
+    A workspace that already holds data is refused unless --replace is given: then every row of
+    that workspace (people, orders, timeline, scores, journeys...) is deleted first; other
+    workspaces are untouched.  Batches of 2,000 customers are committed one by one, so an
+    interrupted run leaves a partial workspace: run it again with --replace.
     """
     spec = DemoSpec(customers, seed, currency.strip().upper(), _parse_today(today))
     engine = open_engine()
