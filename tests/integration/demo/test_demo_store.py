@@ -57,11 +57,11 @@ def _dump(engine: Engine, workspace: str) -> dict[str, list[tuple[Any, ...]]]:
 def test_generation_writes_every_kind_and_counts_match(engine: Engine) -> None:
     summary = run_generation(engine, "default", SPEC)
     dump = _dump(engine, "default")
-    for table, n in summary.rows.items():
-        assert len(dump[table]) == n, table
+    for name, n in summary.rows.items():
+        assert len(dump[name]) == n, name
     assert summary.rows["persons"] == 200
-    for table in ("orders", "order_lines", "interactions", "consent_events", "identities"):
-        assert summary.rows[table] > 200, table
+    for name in ("orders", "order_lines", "interactions", "consent_events", "identities"):
+        assert summary.rows[name] > 200, name
     assert sum(summary.interactions.values()) == summary.rows["interactions"]
     # This database holds one workspace: every business row must carry it.
     with engine.connect() as conn:
