@@ -11,7 +11,15 @@ import numpy as np
 
 from goodwill.demo import commerce, feedback, marketing, relations, staff
 from goodwill.demo.catalog import build_catalog
-from goodwill.demo.models import BATCH_SIZE, SOURCE, Batch, CatalogProduct, DemoSpec, Frame
+from goodwill.demo.models import (
+    BATCH_SIZE,
+    HISTORY_DAYS,
+    SOURCE,
+    Batch,
+    CatalogProduct,
+    DemoSpec,
+    Frame,
+)
 from goodwill.demo.people import Population, populate
 from goodwill.demo.purchases import customer_traits
 from goodwill.demo.timebase import at_local_time, local_hours, to_datetime64
@@ -71,7 +79,13 @@ def generate_batch(
     start64 = spec.start64
     pop = populate(rng, start64, first, n, spec.customers, spec.currency, first_account)
     # First orders and sign-ups happen at shopping hours of the customer's day.
-    pop.acq = np.clip(at_local_time(pop.acq, pop.offset, local_hours(rng.random(n))), 0.0, 729.99)
+    pop.acq = np.clip(
+        at_local_time(pop.acq, pop.offset, local_hours(rng.random(n))), 0.0, HISTORY_DAYS - 0.01
+    )
+    # Someone can only tell a friend about the shop once they know it themselves.
+    told = pop.referrer >= 0
+    late = told & (pop.acq[np.maximum(pop.referrer, 0)] + 0.02 >= pop.acq)
+    pop.referrer[late] = -1
     cust = customer_traits(rng, pop)
     tl = Timeline()
     book = commerce.build_orders(rng, pop, cust, catalog, spec.currency, first_order_number)
