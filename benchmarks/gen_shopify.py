@@ -78,12 +78,12 @@ class Generator:
         marketing = "yes" if n % 5 < 3 else "no"
         return first, last, email, phone, (marketing, *city[:3])
 
-    def rows(self, lines: int) -> list[list[str]]:
+    def rows(self, lines: int, first_order: int = 1001) -> list[list[str]]:
         """All rows, generated order by order until ``lines`` rows exist."""
         out: list[list[str]] = []
         rng = self.rng
         start = datetime(2024, 1, 1, tzinfo=UTC)
-        order_no = 1000
+        order_no = first_order - 1
         while len(out) < lines:
             order_no += 1
             n = int(self.customers * rng.random() ** 1.5)  # some customers buy far more often
@@ -174,9 +174,11 @@ class Generator:
         row[COL["Payment ID"]] = f"c{rng.randrange(10**12)}.1"
 
 
-def write(path: Path, lines: int, customers: int, seed: int, chunk: int = 50_000) -> None:
+def write(
+    path: Path, lines: int, customers: int, seed: int, first_order: int = 1001, chunk: int = 50_000
+) -> None:
     gen = Generator(seed, customers)
-    rows = gen.rows(lines)
+    rows = gen.rows(lines, first_order)
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(HEADER)
@@ -189,9 +191,10 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--first-order", type=int, default=1001, help="number of the first order")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    write(args.out, args.lines, args.customers, args.seed)
+    write(args.out, args.lines, args.customers, args.seed, args.first_order)
 
 
 if __name__ == "__main__":

@@ -9,9 +9,11 @@ rejected (rows of one order must be consecutive).  Memory is one batch (plus one
 
 from __future__ import annotations
 
+import gc
 import queue
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from goodwill.ingest.models import Batch, CustomerRecord, OrderGroup, Reject
@@ -94,6 +96,27 @@ def validate(batches: Iterator[Batch]) -> Iterator[tuple[Batch, list[Reject]]]:
             if isinstance(parsed, list):
                 rejects.extend(parsed)
         yield batch, rejects
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector around a bulk load.
+
+    A batch is millions of short-lived, acyclic objects (freed by reference counting); the cyclic
+    collector would otherwise walk the live batch again and again (a third of the run time).  The
+    objects alive before the import are frozen out of its view, so the :func:`gc.collect` that
+    callers run between batches only looks at what the import made.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.unfreeze()
 
 
 _DONE = object()

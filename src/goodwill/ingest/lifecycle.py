@@ -34,10 +34,9 @@ FINANCIAL = (
 )
 FULFILLMENT = ("fulfilled", "unfulfilled", "partial", "restocked")
 _PAID = frozenset({"paid", "partially_refunded", "refunded"})
-_PRECEDENCE = ("returned", "refunded", "cancelled", "delivered", "fulfilled", "paid")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Stages:
     """Timestamps an export gives (None when absent) and its status words (lower case)."""
 
@@ -55,7 +54,7 @@ class Stages:
     total_minor: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Lifecycle:
     status: str
     paid_at: datetime | None
@@ -76,69 +75,68 @@ class Lifecycle:
         return out
 
 
-def derive(s: Stages) -> Lifecycle:
-    """The lifecycle an order has reached, from its export columns (see the module docstring)."""
-    known = [
+_IMPLY = {
+    "paid": frozenset({"paid", "fulfilled", "delivered", "refunded", "returned"}),
+    "fulfilled": frozenset({"fulfilled", "delivered", "returned"}),
+    "refunded": frozenset({"refunded", "returned"}),
+}
+
+
+def _latest(s: Stages) -> datetime:
+    """The latest time the export gives for the order (a lower bound for untimed stages)."""
+    return max(
         t
         for t in (s.placed_at, s.paid_at, s.fulfilled_at, s.delivered_at, s.cancelled_at)
         if t is not None
-    ]
-    latest = max(known)
-    approx: set[str] = set()
+    )
+
+
+def derive(s: Stages) -> Lifecycle:
+    """The lifecycle an order has reached, from its export columns (see the module docstring)."""
     fin, ful, explicit = s.financial_status, s.fulfillment_status, s.status
-
-    def stage(given: datetime | None, reached: bool, name: str) -> datetime | None:
-        if given is not None:
-            return given
-        if reached:
-            approx.add(name)
-            return latest
-        return None
-
-    paid = stage(
-        s.paid_at,
-        fin in _PAID or explicit in ("paid", "fulfilled", "delivered", "refunded", "returned"),
-        "paid",
-    )
-    fulfilled = stage(
-        s.fulfilled_at,
-        ful == "fulfilled" or explicit in ("fulfilled", "delivered", "returned"),
-        "fulfilled",
-    )
-    delivered = stage(s.delivered_at, explicit == "delivered", "delivered")
-    cancelled = stage(s.cancelled_at, fin == "voided" or explicit == "cancelled", "cancelled")
+    approx: list[str] = []
+    paid, fulfilled, delivered = s.paid_at, s.fulfilled_at, s.delivered_at
+    cancelled, refunded, returned = s.cancelled_at, s.refunded_at, s.returned_at
+    if paid is None and (fin in _PAID or explicit in _IMPLY["paid"]):
+        paid = _latest(s)
+        approx.append("paid")
+    if fulfilled is None and (ful == "fulfilled" or explicit in _IMPLY["fulfilled"]):
+        fulfilled = _latest(s)
+        approx.append("fulfilled")
+    if delivered is None and explicit == "delivered":
+        delivered = _latest(s)
+        approx.append("delivered")
+    if cancelled is None and (fin == "voided" or explicit == "cancelled"):
+        cancelled = _latest(s)
+        approx.append("cancelled")
     refund_seen = fin in ("refunded", "partially_refunded") or s.refunded_minor > 0
-    refunded = stage(s.refunded_at, refund_seen or explicit in ("refunded", "returned"), "refunded")
-    returned = stage(
-        s.returned_at,
-        (ful == "restocked" and refunded is not None) or explicit == "returned",
-        "returned",
-    )
-    full_refund = (
+    if refunded is None and (refund_seen or explicit in _IMPLY["refunded"]):
+        refunded = _latest(s)
+        approx.append("refunded")
+    if returned is None and (
+        (ful == "restocked" and refunded is not None) or explicit == "returned"
+    ):
+        returned = _latest(s)
+        approx.append("returned")
+    full_refund = refunded is not None and (
         fin == "refunded"
         or explicit == "refunded"
-        or (
-            not fin
-            and refunded is not None
-            and (s.refunded_minor == 0 or s.refunded_minor >= s.total_minor)
-        )
+        or (not fin and (s.refunded_minor == 0 or s.refunded_minor >= s.total_minor))
     )
-    reached = {
-        "paid": paid,
-        "fulfilled": fulfilled,
-        "delivered": delivered,
-        "cancelled": cancelled,
-        "refunded": refunded if full_refund else None,
-        "returned": returned,
-    }
-    status = next((name for name in _PRECEDENCE if reached[name] is not None), "placed")
+    if returned is not None:
+        status = "returned"
+    elif full_refund:
+        status = "refunded"
+    elif cancelled is not None:
+        status = "cancelled"
+    elif delivered is not None:
+        status = "delivered"
+    elif fulfilled is not None:
+        status = "fulfilled"
+    elif paid is not None:
+        status = "paid"
+    else:
+        status = "placed"
     return Lifecycle(
-        status=status,
-        paid_at=paid,
-        fulfilled_at=fulfilled,
-        delivered_at=delivered,
-        cancelled_at=cancelled,
-        refunded_at=refunded,
-        returned_at=returned,
-        approximate=frozenset(approx),
+        status, paid, fulfilled, delivered, cancelled, refunded, returned, frozenset(approx)
     )

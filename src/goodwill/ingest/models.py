@@ -109,6 +109,7 @@ class OrderGroup:
     content_hash: str
     rows: list[tuple[int, list[str]]]
     parser: Callable[[OrderGroup], OrderRecord | list[Reject]]
+    problems: list[Reject] = field(default_factory=list)  # rows that could not be read
 
     def parse(self) -> OrderRecord | list[Reject]:
         return self.parser(self)

@@ -8,7 +8,8 @@
   lifecycle events it had not reached before become new interactions.
 * Interactions: ``order.placed``, ``order.paid``, ``order.fulfilled``, ``order.delivered``,
   ``order.cancelled``, ``order.refunded``, ``order.returned``, keyed
-  ``<source>:order:<external id>:<event>`` (see :mod:`goodwill.timeline.models`).
+  ``<source>:order:<external id>:<event>`` (the convention of
+  :func:`goodwill.timeline.models.idempotency_key`, spelled out here on the hot path).
 """
 
 from __future__ import annotations
@@ -19,9 +20,8 @@ from typing import Any
 
 from goodwill.db import tables as t
 from goodwill.ingest.models import OrderRecord
-from goodwill.ingest.repository import IngestRepository
+from goodwill.ingest.repository import IngestRepository, json_string
 from goodwill.ingest.tally import RunTally
-from goodwill.timeline.models import idempotency_key
 
 ORDER_COLUMNS = (
     "id", "workspace_id", "person_id", "source", "external_id", "status", "financial_status",
@@ -38,6 +38,7 @@ INTERACTION_COLUMNS = (
     "payload", "source", "idempotency_key", "recorded_at",
 )  # fmt: skip
 _STAGES = ("paid", "fulfilled", "delivered", "cancelled", "refunded", "returned")
+_KINDS = {stage: f"order.{stage}" for stage in _STAGES}
 
 
 @dataclass(slots=True)
@@ -72,11 +73,8 @@ class OrderWriter:
         """``new``: (order, person id); ``changed``: (order, person id, order id)."""
         product_ids = self._products([o for o, _p in new] + [o for o, _p, _i in changed])
         ids = self.repo.allocate(t.orders, len(new))
-        self.repo.insert(
-            t.orders,
-            ORDER_COLUMNS,
-            [self._order_row(o, p, i) for (o, p), i in zip(new, ids, strict=True)],
-        )
+        created = [(o, p, i, self._times(o)) for (o, p), i in zip(new, ids, strict=True)]
+        self.repo.insert(t.orders, ORDER_COLUMNS, [self._order_row(*c) for c in created])
         counts = self.tally.counts
         counts["orders"].created += len(new)
         if changed:
@@ -85,18 +83,18 @@ class OrderWriter:
             )
             self.repo.delete_lines([i for _o, _p, i in changed])
             counts["orders"].updated += len(changed)
-        created = [(o, p, i) for (o, p), i in zip(new, ids, strict=True)]
-        everything = created + changed
+        updated = [(o, p, i, self._times(o)) for o, p, i in changed]
+        everything = created + updated
         lines = [
             (self.repo.ws, oid, n, product_ids[li.key], li.sku, li.name[:500], li.quantity,
              li.unit_price_minor, li.discount_minor)
-            for o, _p, oid in everything
+            for o, _p, oid, _t in everything
             for n, li in enumerate(o.lines, start=1)
         ]  # fmt: skip
         self.repo.insert(t.order_lines, LINE_COLUMNS, lines)
         counts["order_lines"].created += sum(len(o.lines) for o, _p in new)
         counts["order_lines"].updated += sum(len(o.lines) for o, _p, _i in changed)
-        self._interactions(created, changed)
+        self._interactions(created, updated)
 
     # -- products ------------------------------------------------------------------------------
     def _products(self, orders: list[OrderRecord]) -> dict[str, int]:
@@ -131,19 +129,25 @@ class OrderWriter:
         return ids
 
     # -- orders --------------------------------------------------------------------------------
-    def _order_row(self, o: OrderRecord, person_id: int, order_id: int) -> tuple[Any, ...]:
+    def _times(self, o: OrderRecord) -> list[str | None]:
+        """placed_at and the six stage times of ``o``, in storage form."""
         ts, lc = self.repo.ts, o.lifecycle
+        return [
+            ts(o.placed_at),
+            *(
+                None if at is None else ts(at)
+                for at in (lc.paid_at, lc.fulfilled_at, lc.delivered_at, lc.cancelled_at,
+                           lc.refunded_at, lc.returned_at)
+            ),
+        ]  # fmt: skip
+
+    def _order_row(
+        self, o: OrderRecord, person_id: int, order_id: int, times: list[str | None]
+    ) -> tuple[Any, ...]:
         return (
-            order_id, self.repo.ws, person_id, self.source, o.external_id, lc.status,
+            order_id, self.repo.ws, person_id, self.source, o.external_id, o.lifecycle.status,
             o.financial_status, o.currency, o.subtotal_minor, o.discount_minor, o.shipping_minor,
-            o.tax_minor, o.total_minor, o.refunded_minor, ts(o.placed_at),
-            None if lc.paid_at is None else ts(lc.paid_at),
-            None if lc.fulfilled_at is None else ts(lc.fulfilled_at),
-            None if lc.delivered_at is None else ts(lc.delivered_at),
-            None if lc.cancelled_at is None else ts(lc.cancelled_at),
-            None if lc.refunded_at is None else ts(lc.refunded_at),
-            None if lc.returned_at is None else ts(lc.returned_at),
-            o.content_hash, self.now_text,
+            o.tax_minor, o.total_minor, o.refunded_minor, *times, o.content_hash, self.now_text,
         )  # fmt: skip
 
     def _order_update(self, o: OrderRecord, person_id: int, order_id: int) -> dict[str, Any]:
@@ -163,7 +167,9 @@ class OrderWriter:
 
     # -- timeline ------------------------------------------------------------------------------
     def _interactions(
-        self, new: list[tuple[OrderRecord, int, int]], changed: list[tuple[OrderRecord, int, int]]
+        self,
+        new: list[tuple[OrderRecord, int, int, list[str | None]]],
+        changed: list[tuple[OrderRecord, int, int, list[str | None]]],
     ) -> None:
         fresh = self._event_rows(new)
         rest = self._event_rows(changed)
@@ -174,37 +180,39 @@ class OrderWriter:
         self.repo.insert(t.interactions, INTERACTION_COLUMNS, fresh + rest)
         self.tally.counts["interactions"].created += len(fresh) + len(rest)
 
-    def _event_rows(self, orders: list[tuple[OrderRecord, int, int]]) -> list[tuple[Any, ...]]:
-        ws, src, ts, now, dump = (
-            self.repo.ws,
-            self.source,
-            self.repo.ts,
-            self.now_text,
-            self.repo.json,
-        )
+    def _event_rows(
+        self, orders: list[tuple[OrderRecord, int, int, list[str | None]]]
+    ) -> list[tuple[Any, ...]]:
+        ws, src, now = self.repo.ws, self.source, self.now_text
+        prefix = f"{src}:order:"
         rows: list[tuple[Any, ...]] = []
-        for o, person_id, order_id in orders:
-            lc, ext = o.lifecycle, o.external_id
-            placed = dump(
-                {"order": ext, "total_minor": o.total_minor, "currency": o.currency,
-                 "lines": len(o.lines)}
-            )  # fmt: skip
+        for o, person_id, order_id, times in orders:
+            ext, lc = o.external_id, o.lifecycle
+            key = prefix + ext + ":"
+            jext = json_string(ext)
+            placed = (
+                f'{{"order":{jext},"total_minor":{o.total_minor},"currency":"{o.currency}",'
+                f'"lines":{len(o.lines)}}}'
+            )
             rows.append(
-                (ws, person_id, order_id, ts(o.placed_at), "order.placed", "", "", placed, src,
-                 idempotency_key(src, "order", ext, "placed"), now)
+                (ws, person_id, order_id, times[0], "order.placed", "", "", placed, src,
+                 key + "placed", now)
             )  # fmt: skip
-            for stage in _STAGES:
-                at: datetime | None = getattr(lc, f"{stage}_at")
+            plain = f'{{"order":{jext}}}'
+            for stage, at in zip(_STAGES, times[1:], strict=True):
                 if at is None:
                     continue
-                payload: dict[str, Any] = {"order": ext}
-                if stage == "refunded":
-                    payload["refunded_minor"] = o.refunded_minor
-                if stage in lc.approximate:
-                    payload["time_known"] = False
+                payload = plain
+                if stage == "refunded" or stage in lc.approximate:
+                    extra: dict[str, Any] = {"order": ext}
+                    if stage == "refunded":
+                        extra["refunded_minor"] = o.refunded_minor
+                    if stage in lc.approximate:
+                        extra["time_known"] = False
+                    payload = self.repo.json(extra)
                 rows.append(
-                    (ws, person_id, order_id, ts(at), f"order.{stage}", "", "", dump(payload),
-                     src, idempotency_key(src, "order", ext, stage), now)
+                    (ws, person_id, order_id, at, _KINDS[stage], "", "", payload, src,
+                     key + stage, now)
                 )  # fmt: skip
         return rows
 

@@ -17,6 +17,7 @@ an interrupted import is finished by simply running it again.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -142,12 +143,19 @@ class Importer:
             yield batch.position, rejects
 
     def batches(self) -> Iterator[Batch]:
+        """The file's batches, read ahead in a background thread, with the cyclic garbage
+        collector paused (and run between batches; see :func:`batching.gc_paused`)."""
         source = self._batches()
-        return batching.prefetch(source) if self.read_ahead else source
+        with batching.gc_paused():
+            for n, batch in enumerate(batching.prefetch(source) if self.read_ahead else source):
+                yield batch
+                if n % 10 == 9:
+                    gc.collect()
 
     def apply(self, conn: Connection, ws: Workspace, batch: Batch) -> list[Reject]:
         """Write one batch (inside the caller's transaction); returns its rejects."""
         repo = IngestRepository(conn, ws)
+        repo.tune_for_bulk()
         if self.kind is ImportKind.ORDERS:
             rejects = self._apply_orders(repo, batch)
         else:

@@ -61,11 +61,13 @@ def parse_currency(text: str) -> str:
         raise FieldError(str(exc)) from None
 
 
+@lru_cache(maxsize=65536)
 def parse_minor(text: str, currency: str, digits: int, *, negative: bool = False) -> int:
     """An amount written like ``12.50`` (``1,234.50``, ``$3`` also work) in minor units.
 
     ``digits`` is the currency's minor-unit exponent (2 for USD, 0 for JPY).  More decimals than
     the currency has are rounded half-even.  Negative amounts are refused unless ``negative``.
+    Cached: exports repeat the same prices and "0.00" over and over.
     """
     head, dot, tail = text.partition(".")
     if (

@@ -5,14 +5,18 @@ and either blank or equal on the others (a different value rejects the order).  
 hashing are cheap and happen for every order; parsing happens only for orders that are new or
 changed (see :class:`~goodwill.ingest.models.OrderGroup`).  An order with any bad row is rejected
 whole: the bad cells are reported, and each other row of the order with "not imported".
+
+Hot path: rows get one extra empty cell, so a field the file lacks reads as that blank cell and
+every row yields all fields in a fixed order (one ``itemgetter`` call, tuple unpacking).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
 from operator import itemgetter
-from typing import TypeVar
+from typing import Any
 
 from goodwill.ingest import lifecycle, values
 from goodwill.ingest.formats.fields import LINE_FIELDS, ORDER_FIELDS, Layout
@@ -22,33 +26,51 @@ from goodwill.kit.money import minor_digits
 
 #: Bump when parsing rules change, so that files imported before are parsed again.
 HASH_VERSION = "1"
-T = TypeVar("T")
-_ORDER_LEVEL = tuple(f for f in ORDER_FIELDS if f not in LINE_FIELDS and f != "order_id")
+#: Order-level fields in the order :meth:`LineItemOrders._order` unpacks them.
+ORDER_LEVEL = (
+    "placed_at", "currency", "email", "phone", "customer_id", "first_name", "last_name", "name",
+    "country", "accepts_marketing", "financial_status", "fulfillment_status", "status",
+    "paid_at", "fulfilled_at", "delivered_at", "cancelled_at", "refunded_at", "returned_at",
+    "subtotal", "discount", "shipping", "tax", "total", "refunded_amount", "billing_phone",
+)  # fmt: skip
+_STAMPS = ("paid_at", "fulfilled_at", "delivered_at", "cancelled_at", "refunded_at", "returned_at")
+_AMOUNTS = ("subtotal", "discount", "shipping", "tax", "total", "refunded_amount")
 
 
-def _getter(indices: list[int]) -> Callable[[list[str]], tuple[str, ...]]:
-    if not indices:
-        return lambda _row: ()
-    if len(indices) == 1:
-        i = indices[0]
-        return lambda row: (row[i],)
-    return itemgetter(*indices)
+def _word(allowed: tuple[str, ...], what: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        word = raw.lower().replace(" ", "_")
+        if word not in allowed:
+            raise values.FieldError(f'"{raw}" is not {what} ({", ".join(allowed)})')
+        return word
+
+    return parse
+
+
+_FINANCIAL = _word(lifecycle.FINANCIAL, "a financial status")
+_FULFILLMENT = _word(lifecycle.FULFILLMENT, "a fulfillment status")
+_STATUS = _word(lifecycle.STATUSES, "an order status")
 
 
 class LineItemOrders:
     """Turns records into :class:`OrderGroup` (or rejects) for one file layout."""
 
-    def __init__(self, layout: Layout, *, source: str, marketing_column: str = "") -> None:
+    def __init__(self, layout: Layout, *, source: str) -> None:
         self.layout = layout
         self.source = source
         self.key_index = layout.index["order_id"]
-        self.order_fields = tuple(f for f in _ORDER_LEVEL if layout.has(f))
-        self.line_fields = tuple(f for f in LINE_FIELDS if layout.has(f))
-        self.order_values = _getter([layout.index[f] for f in self.order_fields])
-        self.line_values = _getter([layout.index[f] for f in self.line_fields])
-        self.blank = ("",) * len(self.order_fields)
-        self.prefix = f"{HASH_VERSION}\x1f{source}\x1f{','.join(self.order_fields)}\x1f{','.join(self.line_fields)}\x1e"
-        self.marketing_column = layout.column.get("accepts_marketing", marketing_column)
+        blank = layout.width  # the extra empty cell appended to every row
+        self.order_values: Callable[[list[str]], tuple[str, ...]] = itemgetter(
+            *(layout.index.get(f, blank) for f in ORDER_LEVEL)
+        )
+        self.line_values: Callable[[list[str]], tuple[str, ...]] = itemgetter(
+            *(layout.index.get(f, blank) for f in LINE_FIELDS)
+        )
+        self.has_lines = any(layout.has(f) for f in LINE_FIELDS)
+        self.blank = ("",) * len(ORDER_LEVEL)
+        self.column = {f: layout.column.get(f, f) for f in ORDER_FIELDS}
+        present = ",".join(f for f in ORDER_FIELDS if layout.has(f))
+        self.prefix = f"{HASH_VERSION}\x1f{source}\x1f{present}"
 
     # -- grouping ------------------------------------------------------------------------------
     def groups(self, records: Iterable[tuple[int, list[str]]]) -> Iterator[OrderGroup | Reject]:
@@ -56,192 +78,195 @@ class LineItemOrders:
         key_column = self.layout.column["order_id"]
         current: str | None = None
         rows: list[tuple[int, list[str]]] = []
+        problems: list[Reject] = []
         for line, row in records:
+            problem = None
             if len(row) != width:
                 if not any(cell.strip() for cell in row):
                     continue
-                yield Reject(
-                    line,
-                    "",
-                    "",
-                    f"the row has {len(row)} fields, the header has {width}",
-                )
-                continue
+                reason = f"the row has {len(row)} fields, the header has {width}"
+                problem = Reject(line, "", "", reason)
+                row = (row + [""] * width)[:width]
             key = row[key_index].strip()
             if not key:
-                if any(cell.strip() for cell in row):
+                if problem is not None:
+                    yield problem
+                elif any(cell.strip() for cell in row):
                     yield Reject(line, key_column, "", f"{key_column} is empty")
                 continue
+            row.append("")
             if key != current:
                 if rows:
-                    yield self._group(current or "", rows)
-                current, rows = key, []
+                    yield self._group(current or "", rows, problems)
+                current, rows, problems = key, [], []
             rows.append((line, row))
+            if problem is not None:
+                problems.append(problem)
         if rows:
-            yield self._group(current or "", rows)
+            yield self._group(current or "", rows, problems)
 
-    def _group(self, key: str, rows: list[tuple[int, list[str]]]) -> OrderGroup:
+    def _group(
+        self, key: str, rows: list[tuple[int, list[str]]], problems: list[Reject]
+    ) -> OrderGroup:
         order_values, line_values = self.order_values, self.line_values
         parts = [self.prefix]
         for _line, row in rows:
             parts.append("\x1f".join(order_values(row)))
             parts.append("\x1f".join(line_values(row)))
+        parts.extend(p.reason for p in problems)
         digest = hashlib.blake2b("\x1e".join(parts).encode(), digest_size=16).hexdigest()
-        return OrderGroup(key, rows[0][0], digest, rows, self.parse)
+        return OrderGroup(key, rows[0][0], digest, rows, self.parse, problems)
 
     # -- parsing -------------------------------------------------------------------------------
     def parse(self, group: OrderGroup) -> OrderRecord | list[Reject]:
-        errors: list[Reject] = []
+        errors: list[Reject] = list(group.problems)
         first_line, first = group.rows[0]
-        fields = self.order_fields
         given = self.order_values(first)
         for line, row in group.rows[1:]:
             other = self.order_values(row)
             if other != self.blank and other != given:
-                for name, a, b in zip(fields, given, other, strict=True):
-                    if b and b != a:
-                        col = self.layout.column[name]
-                        errors.append(
-                            Reject(
-                                line,
-                                col,
-                                b,
-                                f'order {group.external_id} has {col} "{a}" at line {first_line}',
-                            )
-                        )
-        v = dict(zip(fields, (s.strip() for s in given), strict=True))
-        record = self._order(group, v, first_line, errors)
+                self._conflicts(group, given, other, line, errors)
+        record = self._order(group, [s.strip() for s in given], first_line, errors)
         if errors or record is None:
             return self._rejected(group, errors)
         return record
 
+    def _conflicts(
+        self,
+        group: OrderGroup,
+        given: tuple[str, ...],
+        other: tuple[str, ...],
+        line: int,
+        errors: list[Reject],
+    ) -> None:
+        first_line = group.rows[0][0]
+        for name, a, b in zip(ORDER_LEVEL, given, other, strict=True):
+            if b and b != a:
+                col = self.column[name]
+                reason = f'order {group.external_id} has {col} "{a}" at line {first_line}'
+                errors.append(Reject(line, col, b, reason))
+
+    def _cell(
+        self,
+        parse: Callable[..., Any],
+        raw: str,
+        name: str,
+        line: int,
+        errors: list[Reject],
+        *args: Any,
+    ) -> Any:
+        try:
+            return parse(raw, *args)
+        except values.FieldError as exc:
+            errors.append(Reject(line, self.column[name], raw, exc.reason))
+            return None
+
     def _order(
-        self, group: OrderGroup, v: dict[str, str], line: int, errors: list[Reject]
+        self, group: OrderGroup, given: list[str], line: int, errors: list[Reject]
     ) -> OrderRecord | None:
-        column = self.layout.column
-
-        def cell(name: str, parse: Callable[[str], T]) -> T | None:
-            raw = v.get(name, "")
+        (placed_raw, currency_raw, email_raw, phone_raw, customer_raw, first_name, last_name,
+         full_name, country, accepts_raw, fin_raw, ful_raw, status_raw, *rest) = given  # fmt: skip
+        stamp_raws, amount_raws, billing_phone = rest[:6], rest[6:12], rest[12]
+        cell = self._cell
+        placed_at: datetime | None = None
+        currency: str | None = None
+        for name, raw in (("placed_at", placed_raw), ("currency", currency_raw)):
             if not raw:
-                return None
-            try:
-                return parse(raw)
-            except values.FieldError as exc:
-                errors.append(Reject(line, column[name], raw, exc.reason))
-                return None
-
-        def required(name: str, parse: Callable[[str], T]) -> T | None:
-            if not v.get(name):
-                errors.append(Reject(line, column[name], "", f"{column[name]} is empty"))
-                return None
-            return cell(name, parse)
-
-        placed_at = required("placed_at", values.parse_timestamp)
-        currency = required("currency", values.parse_currency)
-        digits = minor_digits(currency or "USD")
+                errors.append(Reject(line, self.column[name], "", f"{self.column[name]} is empty"))
+        if placed_raw:
+            placed_at = cell(values.parse_timestamp, placed_raw, "placed_at", line, errors)
+        if currency_raw:
+            currency = cell(values.parse_currency, currency_raw, "currency", line, errors)
         cur = currency or "USD"
-
-        def money(name: str) -> int | None:
-            return cell(name, lambda s: values.parse_minor(s, cur, digits))
-
-        region = v.get("country") or None
-        email = cell("email", values.parse_email)
-        phone = cell("phone", lambda s: values.parse_phone(s, region))
-        if phone is None and v.get("billing_phone"):
-            phone = values.phone_or_none(v["billing_phone"], region)
-        customer_ref = cell("customer_id", self._external)
-        fin = cell("financial_status", _word(lifecycle.FINANCIAL, "a financial status"))
-        ful = cell("fulfillment_status", _word(lifecycle.FULFILLMENT, "a fulfillment status"))
-        status = cell("status", _word(lifecycle.STATUSES, "an order status"))
-        stamps = {
-            n: cell(n, values.parse_timestamp)
-            for n in (
-                "paid_at",
-                "fulfilled_at",
-                "delivered_at",
-                "cancelled_at",
-                "refunded_at",
-                "returned_at",
-            )
-            if n in v
-        }
-        accepts = cell("accepts_marketing", values.parse_yes_no)
-        discount, shipping = money("discount"), money("shipping")
-        tax, subtotal, total = money("tax"), money("subtotal"), money("total")
-        refunded = money("refunded_amount")
-        lines = self._lines(group, cur, digits, errors)
+        digits = minor_digits(cur)
+        region = country or None
+        email = cell(values.parse_email, email_raw, "email", line, errors) if email_raw else None
+        phone = (
+            cell(values.parse_phone, phone_raw, "phone", line, errors, region)
+            if phone_raw
+            else None
+        )
+        if phone is None and billing_phone:
+            phone = values.phone_or_none(billing_phone, region)
+        customer_ref = (
+            cell(self._external, customer_raw, "customer_id", line, errors)
+            if customer_raw
+            else None
+        )
+        fin = cell(_FINANCIAL, fin_raw, "financial_status", line, errors) if fin_raw else None
+        ful = cell(_FULFILLMENT, ful_raw, "fulfillment_status", line, errors) if ful_raw else None
+        status = cell(_STATUS, status_raw, "status", line, errors) if status_raw else None
+        accepts = (
+            cell(values.parse_yes_no, accepts_raw, "accepts_marketing", line, errors)
+            if accepts_raw
+            else None
+        )
+        stamps = [
+            cell(values.parse_timestamp, raw, name, line, errors) if raw else None
+            for name, raw in zip(_STAMPS, stamp_raws, strict=True)
+        ]
+        amounts: list[int | None] = [
+            cell(values.parse_minor, raw, name, line, errors, cur, digits) if raw else None
+            for name, raw in zip(_AMOUNTS, amount_raws, strict=True)
+        ]
+        lines = self._lines(group, cur, digits, errors) if self.has_lines else []
         if errors or placed_at is None or currency is None:
             return None
+        subtotal, discount, shipping, tax, total, refunded = amounts
         if subtotal is None:
             subtotal = sum(li.quantity * li.unit_price_minor - li.discount_minor for li in lines)
         if total is None:
             total = subtotal - (discount or 0) + (shipping or 0) + (tax or 0)
-        first_name, last_name = v.get("first_name") or None, v.get("last_name") or None
-        if first_name is None and last_name is None and v.get("name"):
-            first_name, last_name = values.split_name(v["name"])
+        first, last = first_name or None, last_name or None
+        if first is None and last is None and full_name:
+            first, last = values.split_name(full_name)
+        paid_at, fulfilled_at, delivered_at, cancelled_at, refunded_at, returned_at = stamps
         stages = lifecycle.Stages(
-            placed_at=placed_at,
-            financial_status=(fin or ""),
-            fulfillment_status=(ful or ""),
-            status=(status or ""),
-            refunded_minor=refunded or 0,
-            total_minor=total,
-            **stamps,
-        )
+            placed_at, paid_at, fulfilled_at, delivered_at, cancelled_at, refunded_at,
+            returned_at, fin or "", ful or "", status or "", refunded or 0, total,
+        )  # fmt: skip
         return OrderRecord(
-            external_id=group.external_id,
-            line=line,
-            content_hash=group.content_hash,
-            placed_at=placed_at,
-            currency=currency,
-            lifecycle=lifecycle.derive(stages),
-            financial_status=fin,
-            subtotal_minor=subtotal,
-            discount_minor=discount or 0,
-            shipping_minor=shipping or 0,
-            tax_minor=tax or 0,
-            total_minor=total,
-            refunded_minor=refunded or 0,
-            email=email,
-            phone=phone,
-            customer_ref=customer_ref,
-            first_name=first_name,
-            last_name=last_name,
-            accepts_marketing=accepts,
-            marketing_column=self.marketing_column,
-            lines=lines,
-        )
+            group.external_id, line, group.content_hash, placed_at, currency,
+            lifecycle.derive(stages), fin, subtotal, discount or 0, shipping or 0, tax or 0, total,
+            refunded or 0, email, phone, customer_ref, first, last, accepts,
+            self.column["accepts_marketing"], lines,
+        )  # fmt: skip
 
     def _lines(
         self, group: OrderGroup, currency: str, digits: int, errors: list[Reject]
     ) -> list[LineItem]:
-        if not self.line_fields:
-            return []
-        column, names = self.layout.column, self.line_fields
+        column = self.column
+        parse_minor = values.parse_minor
         out: list[LineItem] = []
         for line, row in group.rows:
-            v = dict(zip(names, (s.strip() for s in self.line_values(row)), strict=True))
-            sku, name = v.get("sku", ""), v.get("product_name", "")
+            sku, name, qty_raw, price_raw, discount_raw = (s.strip() for s in self.line_values(row))
             if not sku and not name:
-                col = column.get("product_name") or column["sku"]
+                col = column["product_name"] if self.layout.has("product_name") else column["sku"]
                 errors.append(Reject(line, col, "", f"{col} is empty"))
                 continue
+            bad = len(errors)
             try:
-                qty_raw = v.get("quantity") or "1"
-                quantity = values.parse_quantity(qty_raw)
-            except values.FieldError as exc:
-                errors.append(Reject(line, column["quantity"], qty_raw, exc.reason))
-                continue
-            amounts = []
-            for fld in ("unit_price", "line_discount"):
-                raw = v.get(fld, "")
-                try:
-                    amounts.append(values.parse_minor(raw, currency, digits) if raw else 0)
-                except values.FieldError as exc:
-                    errors.append(Reject(line, column[fld], raw, exc.reason))
-            if len(amounts) == 2:
+                quantity = (
+                    int(qty_raw) if qty_raw.isdigit() else values.parse_quantity(qty_raw or "1")
+                )
+            except (values.FieldError, ValueError) as exc:
+                reason = exc.reason if isinstance(exc, values.FieldError) else "not a quantity"
+                errors.append(Reject(line, column["quantity"], qty_raw, reason))
+            price = (
+                self._cell(parse_minor, price_raw, "unit_price", line, errors, currency, digits)
+                if price_raw
+                else 0
+            )
+            discount = (
+                self._cell(
+                    parse_minor, discount_raw, "line_discount", line, errors, currency, digits
+                )
+                if discount_raw
+                else 0
+            )
+            if len(errors) == bad:
                 key = values.product_key(sku, name)
-                out.append(LineItem(key, sku or None, name or sku, quantity, *amounts))
+                out.append(LineItem(key, sku or None, name or sku, quantity, price, discount))
         return out
 
     def _external(self, raw: str) -> str:
@@ -252,17 +277,6 @@ class LineItemOrders:
 
     def _rejected(self, group: OrderGroup, errors: list[Reject]) -> list[Reject]:
         bad = {r.line for r in errors}
-        first_bad = min(bad)
-        note = f"not imported: order {group.external_id} has a bad row at line {first_bad}"
+        note = f"not imported: order {group.external_id} has a bad row at line {min(bad)}"
         siblings = [Reject(line, "", "", note) for line, _row in group.rows if line not in bad]
         return sorted([*errors, *siblings], key=lambda r: r.line)
-
-
-def _word(allowed: tuple[str, ...], what: str) -> Callable[[str], str]:
-    def parse(raw: str) -> str:
-        word = raw.strip().lower().replace(" ", "_")
-        if word not in allowed:
-            raise values.FieldError(f'"{raw}" is not {what} ({", ".join(allowed)})')
-        return word
-
-    return parse
