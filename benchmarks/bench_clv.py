@@ -42,7 +42,9 @@ LABELS = {
 }
 
 
-def run_worker(python: str, engine: str, task: str, args: dict[str, Any], timeout: float) -> dict[str, Any]:
+def run_worker(
+    python: str, engine: str, task: str, args: dict[str, Any], timeout: float
+) -> dict[str, Any]:
     cmd = [python, str(HERE / "clv_worker.py"), engine, task, json.dumps(args)]
     started = time.perf_counter()
     try:
@@ -81,7 +83,9 @@ def table(results: dict[str, dict[str, dict[str, Any]]], sizes: dict[str, int]) 
         gw, lt = results[task]["goodwill"], results[task]["lifetimes"]
         name = label.format(**sizes)
         if task == "extreme":
-            rows.append(f"| {name} | {gw.get('non_finite', gw.get('error'))} | {lt.get('non_finite', lt.get('error'))} | | 0 | {'yes' if gw.get('non_finite') == [0, 0, 0, 0] else 'no'} |")
+            rows.append(
+                f"| {name} | {gw.get('non_finite', gw.get('error'))} | {lt.get('non_finite', lt.get('error'))} | | 0 | {'yes' if gw.get('non_finite') == [0, 0, 0, 0] else 'no'} |"
+            )
             continue
         g, lbest = _best(gw), _best(lt)
         ratio = f"{lbest / g:.1f}x" if g and lbest else "-"
@@ -91,15 +95,21 @@ def table(results: dict[str, dict[str, dict[str, Any]]], sizes: dict[str, int]) 
         gw_text, lt_text = _fmt_time(gw), _fmt_time(lt)
         if task == "summary":
             gw_text += f", peak {gw.get('peak_rss_mb', 0) / 1024:.2f} GB"
-            lt_text += f", peak {lt.get('peak_rss_mb', 0) / 1024:.2f} GB" if "error" not in lt else ""
+            lt_text += (
+                f", peak {lt.get('peak_rss_mb', 0) / 1024:.2f} GB" if "error" not in lt else ""
+            )
             target += f", <= {mem} GB"
             met = met and gw.get("peak_rss_mb", 1e9) / 1024 <= (mem or 0)
-        rows.append(f"| {name} | {gw_text} | {lt_text} | {ratio} | {target} | {'yes' if met else 'NO'} |")
+        rows.append(
+            f"| {name} | {gw_text} | {lt_text} | {ratio} | {target} | {'yes' if met else 'NO'} |"
+        )
     return head + "\n".join(rows) + "\n"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--transactions", type=int, default=10_000_000)
     parser.add_argument("--repeat", type=int, default=3)
@@ -109,11 +119,17 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", default=list(LABELS))
     opts = parser.parse_args()
 
-    paths = ensure(HERE / "data", customers=opts.customers, transactions_n=opts.transactions, seed=opts.seed)
+    paths = ensure(
+        HERE / "data", customers=opts.customers, transactions_n=opts.transactions, seed=opts.seed
+    )
     bg_params = dict(BGNBD_TRUTH)
     common = {"repeat": opts.repeat}
     tasks: dict[str, dict[str, Any]] = {
-        "summary": {"path": str(paths["transactions"]), "end": OBSERVATION_END.isoformat(), "repeat": 1 if opts.repeat < 3 else 2},
+        "summary": {
+            "path": str(paths["transactions"]),
+            "end": OBSERVATION_END.isoformat(),
+            "repeat": 1 if opts.repeat < 3 else 2,
+        },
         "fit_bgnbd": {"path": str(paths["bgnbd"]), **common},
         "fit_gg": {"path": str(paths["spend"]), **common},
         "fit_pareto": {"path": str(paths["pareto"]), **common},
@@ -127,15 +143,22 @@ def main() -> None:
         print(f"[{task}] goodwill ...", file=sys.stderr, flush=True)
         gw = run_worker(sys.executable, "goodwill", task, args, timeout=600)
         print(f"[{task}] lifetimes ...", file=sys.stderr, flush=True)
-        lt = run_worker(opts.lifetimes_python, "lifetimes", task, lt_args, timeout=opts.lifetimes_timeout)
+        lt = run_worker(
+            opts.lifetimes_python, "lifetimes", task, lt_args, timeout=opts.lifetimes_timeout
+        )
         results[task] = {"goodwill": gw, "lifetimes": lt}
-        print(f"    goodwill {_fmt_time(gw)} | lifetimes {_fmt_time(lt)}", file=sys.stderr, flush=True)
+        print(
+            f"    goodwill {_fmt_time(gw)} | lifetimes {_fmt_time(lt)}", file=sys.stderr, flush=True
+        )
 
     import polars as pl
 
     sizes = {
         "tx": pl.scan_parquet(paths["transactions"]).select(pl.len()).collect().item(),
-        "cust": pl.scan_parquet(paths["transactions"]).select(pl.col("customer_id").n_unique()).collect().item(),
+        "cust": pl.scan_parquet(paths["transactions"])
+        .select(pl.col("customer_id").n_unique())
+        .collect()
+        .item(),
         "n": opts.customers,
         "gg": pl.scan_parquet(paths["spend"]).select(pl.len()).collect().item(),
     }
@@ -143,7 +166,9 @@ def main() -> None:
     print(text)
     out = HERE / "out"
     out.mkdir(exist_ok=True)
-    (out / "clv_results.json").write_text(json.dumps({"sizes": sizes, "results": results}, indent=2, default=str))
+    (out / "clv_results.json").write_text(
+        json.dumps({"sizes": sizes, "results": results}, indent=2, default=str)
+    )
     (out / "clv_results.md").write_text(text)
 
 

@@ -41,7 +41,9 @@ def transactions(n_tx: int, n_customers: int, seed: int) -> pl.DataFrame:
     )
     ids = rng.permutation(n_customers).astype(np.int64) + 1_000_000
     order = np.argsort(day, kind="stable")  # exports come in time order
-    dates = pl.Series("date", (day[order] + (START - dt.date(1970, 1, 1)).days).astype(np.int32)).cast(pl.Date)
+    dates = pl.Series(
+        "date", (day[order] + (START - dt.date(1970, 1, 1)).days).astype(np.int32)
+    ).cast(pl.Date)
     return pl.DataFrame(
         {
             "customer_id": ids[cust[order]],
@@ -56,7 +58,9 @@ def summaries(n_customers: int, seed: int) -> dict[str, pl.DataFrame]:
     rng = np.random.default_rng(seed)
     t_weeks = rng.integers(182, DAYS, n_customers) / 7
     bg = simulate_bgnbd(n_customers, t_weeks, seed=seed + 1, time_step=1 / 7, **BGNBD_TRUTH)
-    pareto = simulate_paretonbd(n_customers, t_weeks, seed=seed + 2, time_step=1 / 7, **PARETO_TRUTH)
+    pareto = simulate_paretonbd(
+        n_customers, t_weeks, seed=seed + 2, time_step=1 / 7, **PARETO_TRUTH
+    )
     spend = simulate_gammagamma(bg["frequency"], seed=seed + 3, **SPEND_TRUTH)
     bg = bg.with_columns(spend["monetary_value"])
     buyers = int(0.444 * n_customers)
@@ -76,7 +80,9 @@ def ensure(directory: Path, *, customers: int, transactions_n: int, seed: int) -
         "spend": directory / f"spend_{tag}.parquet",
     }
     if not paths["transactions"].exists():
-        transactions(transactions_n, int(transactions_n * 0.17), seed).write_parquet(paths["transactions"])
+        transactions(transactions_n, int(transactions_n * 0.17), seed).write_parquet(
+            paths["transactions"]
+        )
     if not paths["spend"].exists():
         for name, frame in summaries(customers, seed).items():
             frame.write_parquet(paths[name])

@@ -50,13 +50,18 @@ def goodwill_task(task: str, args: dict[str, Any]) -> dict[str, Any]:
         df = pl.read_parquet(args["path"])
         loaded = _rss_mb()
         end = dt.date.fromisoformat(args["end"])
-        out, times = _timed(lambda: summarize(df, "customer_id", "date", "value", observation_end=end), args["repeat"])
+        out, times = _timed(
+            lambda: summarize(df, "customer_id", "date", "value", observation_end=end),
+            args["repeat"],
+        )
         check = [float(out[c].sum()) for c in ("frequency", "recency", "T", "monetary_value")]
         return {"times": times, "rss_after_load_mb": loaded, "check": check, "rows": out.height}
     if task in ("fit_bgnbd", "fit_pareto"):
         df = pl.read_parquet(args["path"])
         cls = BGNBD if task == "fit_bgnbd" else ParetoNBD
-        model, times = _timed(lambda: cls().fit(df["frequency"], df["recency"], df["T"]), args["repeat"])
+        model, times = _timed(
+            lambda: cls().fit(df["frequency"], df["recency"], df["T"]), args["repeat"]
+        )
         return {
             "times": times,
             "params": model.params,
@@ -66,14 +71,29 @@ def goodwill_task(task: str, args: dict[str, Any]) -> dict[str, Any]:
         }
     if task == "fit_gg":
         df = pl.read_parquet(args["path"])
-        model, times = _timed(lambda: GammaGamma().fit(df["frequency"], df["monetary_value"]), args["repeat"])
-        return {"times": times, "params": model.params, "log_likelihood": model.log_likelihood, "finite": _finite(model.params.values())}
+        model, times = _timed(
+            lambda: GammaGamma().fit(df["frequency"], df["monetary_value"]), args["repeat"]
+        )
+        return {
+            "times": times,
+            "params": model.params,
+            "log_likelihood": model.log_likelihood,
+            "finite": _finite(model.params.values()),
+        }
     if task == "score":
         df = pl.read_parquet(args["path"])
         bg = BGNBD.from_params(**args["bgnbd"])
         gg = GammaGamma.from_params(**args["gg"])
         out, times = _timed(
-            lambda: score(bg, df, horizon=52.0, spend_model=gg, months=12, discount_rate=0.01, periods_per_month=4.345),
+            lambda: score(
+                bg,
+                df,
+                horizon=52.0,
+                spend_model=gg,
+                months=12,
+                discount_rate=0.01,
+                periods_per_month=4.345,
+            ),
             args["repeat"],
         )
         cols = ("p_alive", "expected_purchases", "clv")
@@ -85,7 +105,9 @@ def goodwill_task(task: str, args: dict[str, Any]) -> dict[str, Any]:
                 BGNBD.from_params(**args["bgnbd"]).p_alive(x, tx, T),
                 BGNBD.from_params(**args["bgnbd"]).conditional_expected_purchases(52.0, x, tx, T),
                 ParetoNBD.from_params(**args["pareto"]).p_alive(x, tx, T),
-                ParetoNBD.from_params(**args["pareto"]).conditional_expected_purchases(52.0, x, tx, T),
+                ParetoNBD.from_params(**args["pareto"]).conditional_expected_purchases(
+                    52.0, x, tx, T
+                ),
             )
         )
     raise SystemExit(f"unknown task {task}")
@@ -131,17 +153,24 @@ def lifetimes_task(task: str, args: dict[str, Any]) -> dict[str, Any]:
     if task in ("fit_bgnbd", "fit_pareto"):
         df = pd.read_parquet(args["path"])
         cls = BetaGeoFitter if task == "fit_bgnbd" else ParetoNBDFitter
-        model, times = _timed(lambda: cls().fit(df["frequency"], df["recency"], df["T"]), args["repeat"])
+        model, times = _timed(
+            lambda: cls().fit(df["frequency"], df["recency"], df["T"]), args["repeat"]
+        )
         params = {k: float(v) for k, v in model.params_.items()}
         return {"times": times, "params": params, "finite": _finite(params.values())}
     if task == "fit_gg":
         df = pd.read_parquet(args["path"])
-        model, times = _timed(lambda: GammaGammaFitter().fit(df["frequency"], df["monetary_value"]), args["repeat"])
+        model, times = _timed(
+            lambda: GammaGammaFitter().fit(df["frequency"], df["monetary_value"]), args["repeat"]
+        )
         params = {k: float(v) for k, v in model.params_.items()}
         return {"times": times, "params": params, "finite": _finite(params.values())}
     if task in ("score", "extreme"):
         bg = BetaGeoFitter()
         bg.params_ = pd.Series(args["bgnbd"])
+        bg.predict = (
+            bg.conditional_expected_number_of_purchases_up_to_time
+        )  # set by fit() in lifetimes
         pareto = ParetoNBDFitter()
         pareto.params_ = pd.Series(args.get("pareto", {}))
         if task == "extreme":
@@ -155,7 +184,9 @@ def lifetimes_task(task: str, args: dict[str, Any]) -> dict[str, Any]:
             )
         df = pd.read_parquet(args["path"])
         gg = GammaGammaFitter()
-        gg.params_ = pd.Series({"p": args["gg"]["p"], "q": args["gg"]["q"], "v": args["gg"]["gamma"]})
+        gg.params_ = pd.Series(
+            {"p": args["gg"]["p"], "q": args["gg"]["q"], "v": args["gg"]["gamma"]}
+        )
         f, r, T, m = df["frequency"], df["recency"], df["T"], df["monetary_value"]
 
         def run() -> list[Any]:
@@ -166,7 +197,11 @@ def lifetimes_task(task: str, args: dict[str, Any]) -> dict[str, Any]:
 
         out, times = _timed(run, args["repeat"])
         arrays = [np.asarray(o, dtype=float) for o in out]
-        return {"times": times, "check": [float(np.nansum(a)) for a in arrays], "finite": all(bool(np.isfinite(a).all()) for a in arrays)}
+        return {
+            "times": times,
+            "check": [float(np.nansum(a)) for a in arrays],
+            "finite": all(bool(np.isfinite(a).all()) for a in arrays),
+        }
     raise SystemExit(f"unknown task {task}")
 
 

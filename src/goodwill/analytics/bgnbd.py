@@ -177,7 +177,7 @@ class BGNBD(PurchaseModel):
                 + (r + x) * (np.log(alpha + T) - np.log(alpha + tx)),
                 -np.inf,
             )
-        return np.asarray(-np.logaddexp(0.0, d), dtype=np.float64)
+        return -softplus(d)
 
     def _expected(self, p: tuple[float, ...], t: FloatArray) -> FloatArray:
         r, alpha, a, b = p

@@ -153,19 +153,24 @@ def compress(columns: tuple[FloatArray, ...], weights: FloatArray) -> Customers:
 def group_pairs(x: FloatArray, t: FloatArray) -> tuple[FloatArray, FloatArray, IntArray]:
     """Distinct ``(x, t)`` pairs and, per row, the index of its pair (``x`` whole, >= 0).
 
-    Forecast terms that depend on ``(x, T)`` only are evaluated once per pair: a hash-based
-    distinct on a packed key (Polars) plus a binary search, avoiding a full sort of the rows.
-    Distinct ``t`` closer than ~1e-12 relative may share a pair (far below data precision).
+    Forecast terms that depend on ``(x, T)`` only are evaluated once per pair. Pairs are found
+    by hashing a packed float key (Polars ``unique`` and a left join, ~40 ms per million rows,
+    no sort). Distinct ``t`` closer than ~1e-12 relative may share a pair (far below data
+    precision); each pair keeps the exact values of one of its rows.
     """
     if x.shape[0] == 0:
         return x, t, np.zeros(0, dtype=np.int64)
-    span = float(np.max(t)) - float(np.min(t)) + 1.0
-    key = x * span + (t - float(np.min(t)))
-    uniq = np.sort(pl.Series(key).unique().to_numpy())
-    inverse = np.searchsorted(uniq, key).astype(np.int64)
-    first = np.zeros(uniq.shape[0], dtype=np.int64)
-    first[inverse[::-1]] = np.arange(x.shape[0] - 1, -1, -1)
-    return x[first], t[first], inverse
+    t_min = float(np.min(t))
+    span = float(np.max(t)) - t_min + 1.0
+    frame = pl.DataFrame({"k": x * span + (t - t_min), "x": x, "t": t})
+    uniq = frame.unique(subset="k", keep="any").with_row_index("i")
+    inverse = (
+        frame.select("k")
+        .join(uniq.select("k", "i"), on="k", how="left", maintain_order="left")["i"]
+        .to_numpy()
+        .astype(np.int64)
+    )
+    return uniq["x"].to_numpy(), uniq["t"].to_numpy(), inverse
 
 
 def subsample(data: Customers, target: int = 40_000, seed: int = 0) -> Customers | None:

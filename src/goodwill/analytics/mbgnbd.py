@@ -21,6 +21,7 @@ from scipy.special import betaln, gammaln
 from goodwill.analytics.bgnbd import beta_geometric_objective, future_purchases
 from goodwill.analytics.fitting import Objective
 from goodwill.analytics.inputs import Customers, FloatArray
+from goodwill.analytics.logspace import softplus
 from goodwill.analytics.purchase_model import PurchaseModel, rate_start
 
 
@@ -51,7 +52,7 @@ class MBGNBD(PurchaseModel):
         r, alpha, a, b = p
         with np.errstate(divide="ignore"):
             d = np.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
-        return np.asarray(-np.logaddexp(0.0, d), dtype=np.float64)
+        return -softplus(d)
 
     def _expected(self, p: tuple[float, ...], t: FloatArray) -> FloatArray:
         r, alpha, a, b = p

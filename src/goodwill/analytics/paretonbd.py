@@ -135,7 +135,7 @@ class ParetoNBD(PurchaseModel):
         r, alpha, s, beta = p
         x, tx, T = np.broadcast_arrays(x, tx, T)
         alive, death = _log_death_term(r, alpha, s, beta, x, tx, T)
-        return np.asarray(-np.logaddexp(0.0, death - alive), dtype=np.float64)
+        return -softplus(death - alive)
 
     def _expected(self, p: tuple[float, ...], t: FloatArray) -> FloatArray:
         r, alpha, s, beta = p

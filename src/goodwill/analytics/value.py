@@ -24,17 +24,22 @@ if TYPE_CHECKING:
     from goodwill.analytics.purchase_model import PurchaseModel
 
 
+def _horizon_table(
+    model: PurchaseModel, ux: FloatArray, uT: FloatArray, times: FloatArray
+) -> FloatArray:
+    """E[purchases in (T, T+t] | alive] for every distinct pair (columns) and time (rows), in one
+    vectorised call (one series loop for all horizons)."""
+    return model._future_if_alive(model._p(), times[:, None], ux[None, :], uT[None, :])
+
+
 def _discount_profile(
     model: PurchaseModel, ux: FloatArray, uT: FloatArray, months: int, rate: float, ppm: float
 ) -> FloatArray:
-    p = model._p()
-    total = np.zeros(ux.shape[0])
-    previous = np.zeros(ux.shape[0])
-    for k in range(1, months + 1):
-        current = model._future_if_alive(p, np.asarray(k * ppm), ux, uT)
-        total += (current - previous) / (1.0 + rate) ** k
-        previous = current
-    return total
+    """Σ_k (F(k·ppm) - F((k-1)·ppm)) / (1 + rate)^k per pair, F = future purchases if alive."""
+    times = ppm * np.arange(0, months + 1, dtype=np.float64)
+    table = _horizon_table(model, ux, uT, times)
+    factors = (1.0 + rate) ** -np.arange(1, months + 1, dtype=np.float64)
+    return np.asarray(factors @ np.diff(table, axis=0), dtype=np.float64)
 
 
 def discounted_purchases(
@@ -77,7 +82,7 @@ def score(
     p = model._p()
     alive = np.exp(model._log_p_alive(p, x, tx, t_end))
     ux, uT, inverse = group_pairs(x, t_end)
-    future = model._future_if_alive(p, np.asarray(float(horizon)), ux, uT)
+    future = _horizon_table(model, ux, uT, np.array([float(horizon)]))[0]
     out: dict[str, FloatArray] = {"p_alive": alive, "expected_purchases": alive * future[inverse]}
     if spend_model is not None:
         spend = spend_model.conditional_expected_average_value(x, arrays[3])
