@@ -21,7 +21,7 @@ from scipy.special import betaln, digamma, gammaln
 
 from goodwill.analytics.fitting import Objective
 from goodwill.analytics.hypergeometric import hyp2f1_series
-from goodwill.analytics.inputs import Customers, FloatArray
+from goodwill.analytics.inputs import Customers, FloatArray, distinct_counts
 from goodwill.analytics.logspace import blockwise_sums, sigmoid_from, softplus
 from goodwill.analytics.purchase_model import PurchaseModel, rate_start
 
@@ -81,8 +81,7 @@ def beta_geometric_objective(data: Customers, *, shift: int) -> Objective:
     w = data.weights
     n = float(w.sum())
     k = 1 - shift
-    ux, ix = np.unique(x, return_inverse=True)
-    wx = np.bincount(ix, weights=w, minlength=ux.shape[0])
+    ux, wx = distinct_counts(x, w)
     both = x > 0 if shift == 1 else np.ones(x.shape[0], dtype=bool)
     xr, txr, tr, wr = x[both], tx[both], T[both], w[both]
     xz, tz, wz = x[~both], T[~both], w[~both]
@@ -100,9 +99,9 @@ def beta_geometric_objective(data: Customers, *, shift: int) -> Objective:
         db = float(wx @ (dg_ab + digamma(b + ux + k) - digamma(b)))
         if wz.size:
             laz = np.log(alpha + tz)
-            ll -= float(wz @ ((r + xz) * laz))
-            dr -= float(wz @ laz)
-            dalpha -= float(wz @ ((r + xz) / (alpha + tz)))
+            ll -= float(np.einsum("i,i->", wz, (r + xz) * laz))
+            dr -= float(np.einsum("i,i->", wz, laz))
+            dalpha -= float(np.einsum("i,i->", wz, (r + xz) / (alpha + tz)))
         log_a = float(np.log(a))
 
         def rows(xr: FloatArray, txr: FloatArray, tr: FloatArray, wr: FloatArray) -> FloatArray:

@@ -20,7 +20,7 @@ from scipy.special import digamma, gammaln
 
 from goodwill.analytics.fitting import Objective
 from goodwill.analytics.hypergeometric import log_tail_integral
-from goodwill.analytics.inputs import Customers, FloatArray, group_pairs
+from goodwill.analytics.inputs import Customers, FloatArray, distinct_counts, group_pairs
 from goodwill.analytics.logspace import blockwise_sums, sigmoid_from, softplus
 from goodwill.analytics.purchase_model import PurchaseModel, rate_start
 
@@ -69,8 +69,7 @@ class ParetoNBD(PurchaseModel):
             r, alpha, s, beta = np.exp(theta)
             return log_tail_integral(r, alpha, s, beta, px, py)
 
-        ux, ix = np.unique(x, return_inverse=True)
-        wx = np.bincount(ix, weights=w, minlength=ux.shape[0])
+        ux, wx = distinct_counts(x, w)
         rows_in = (x, T, w, i_tx.astype(np.float64), i_t.astype(np.float64))
 
         def objective(theta: FloatArray) -> tuple[float, FloatArray]:

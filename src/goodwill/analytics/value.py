@@ -39,7 +39,7 @@ def _discount_profile(
     times = ppm * np.arange(0, months + 1, dtype=np.float64)
     table = _horizon_table(model, ux, uT, times)
     factors = (1.0 + rate) ** -np.arange(1, months + 1, dtype=np.float64)
-    return np.asarray(factors @ np.diff(table, axis=0), dtype=np.float64)
+    return np.asarray(np.einsum("k,kp->p", factors, np.diff(table, axis=0)), dtype=np.float64)
 
 
 def discounted_purchases(
