@@ -193,8 +193,8 @@ def distinct_counts(x: FloatArray, w: FloatArray) -> tuple[FloatArray, FloatArra
     """Distinct values of a count column and the total weight of each (O(n) via ``bincount``
     for whole numbers below 2^24, a sort otherwise)."""
     if x.size and float(x.max()) < 2**24 and np.all(x == np.floor(x)) and float(x.min()) >= 0:
-        totals = np.bincount(x.astype(np.int64), weights=w)
+        totals = np.bincount(x.astype(np.int64), weights=w).astype(np.float64)
         present = np.flatnonzero(totals > 0)
         return present.astype(np.float64), totals[present]
     ux, ix = np.unique(x, return_inverse=True)
-    return ux, np.bincount(ix, weights=w, minlength=ux.shape[0])
+    return ux, np.bincount(ix, weights=w, minlength=ux.shape[0]).astype(np.float64)
