@@ -170,3 +170,23 @@ def test_matches_a_naive_reference(rows):
         assert row["T"] == 60 - ordered[0]
         rest = [days[d] for d in ordered[1:]]
         assert row["monetary_value"] == pytest.approx(sum(rest) / len(rest) if rest else 0.0)
+
+
+def test_id_range_partitions_give_the_same_summary(monkeypatch):
+    import goodwill.analytics.summary as summary_module
+
+    rng = np.random.default_rng(4)
+    ids = rng.choice(np.arange(10_000, 90_000, 7), 300)
+    t = pl.DataFrame(
+        {
+            "c": rng.choice(ids, 3000),
+            "d": rng.integers(0, 400, 3000).astype(float),
+            "v": rng.gamma(2, 10, 3000),
+        }
+    )
+    kwargs = {"observation_end": 400.0, "calibration_end": 250.0}
+    whole = summarize(t, "c", "d", "v", **kwargs)
+    monkeypatch.setattr(summary_module, "_PART_ROWS", 97)
+    parts = summarize(t, "c", "d", "v", **kwargs)
+    assert parts.equals(whole)
+    assert parts["c"].is_sorted()
