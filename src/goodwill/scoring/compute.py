@@ -54,7 +54,8 @@ class ModelReport:
     status: str  # fitted | uncertain | default model
     warnings: list[str] = field(default_factory=list)
     log_likelihood: float | None = None
-    standard_errors: dict[str, float] = field(default_factory=dict)
+    #: None where the likelihood is flat (an infinite standard error: the data do not pin it down)
+    standard_errors: dict[str, float | None] = field(default_factory=dict)
     spend_model: str = "gamma-gamma"
     spend_params: dict[str, float] = field(default_factory=dict)
 
@@ -87,8 +88,8 @@ def _fit_purchase_model(summary: pl.DataFrame) -> tuple[BGNBD, ModelReport]:
         params,
         status,
         list(diag.warnings),
-        float(model.log_likelihood),
-        {k: float(v) for k, v in model.standard_errors.items()},
+        _finite_or_none(float(model.log_likelihood)),
+        {k: _finite_or_none(float(v)) for k, v in model.standard_errors.items()},
     )
     return model, report
 
@@ -297,6 +298,10 @@ def _histogram(values: np.ndarray[Any, Any], bins: int = 12) -> list[dict[str, f
         {"low": float(edges[i]), "high": float(edges[i + 1]), "count": int(counts[i])}
         for i in range(bins)
     ]
+
+
+def _finite_or_none(value: float) -> float | None:
+    return value if np.isfinite(value) else None
 
 
 def _mean(series: pl.Series) -> float:
