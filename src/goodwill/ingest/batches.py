@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
@@ -122,7 +122,7 @@ def gc_paused() -> Iterator[None]:
 _DONE = object()
 
 
-def prefetch(source: Iterator[T], depth: int = 1) -> Iterator[T]:
+def prefetch(source: Iterator[T], depth: int = 1) -> Generator[T, None, None]:
     """Produce ``source`` in a background thread, at most ``depth`` items ahead.
 
     Reading, grouping and hashing a batch then overlaps with the database work on the previous

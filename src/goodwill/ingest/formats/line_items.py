@@ -108,10 +108,11 @@ class LineItemOrders:
     def _group(
         self, key: str, rows: list[tuple[int, list[str]]], problems: list[Reject]
     ) -> OrderGroup:
-        order_values, line_values = self.order_values, self.line_values
+        order_values, line_values, blank = self.order_values, self.line_values, self.blank
         parts = [self.prefix]
         for _line, row in rows:
-            parts.append("\x1f".join(order_values(row)))
+            given = order_values(row)
+            parts.append("" if given == blank else "\x1f".join(given))
             parts.append("\x1f".join(line_values(row)))
         parts.extend(p.reason for p in problems)
         digest = hashlib.blake2b("\x1e".join(parts).encode(), digest_size=16).hexdigest()
