@@ -56,8 +56,8 @@ def goodwill_task(task: str, args: dict[str, Any]) -> dict[str, Any]:
         )
         check = [float(out[c].sum()) for c in ("frequency", "recency", "T", "monetary_value")]
         return {"times": times, "rss_after_load_mb": loaded, "check": check, "rows": out.height}
-    if task in ("fit_bgnbd", "fit_pareto"):
-        df = pl.read_parquet(args["path"])
+    if task in ("fit_bgnbd", "fit_pareto", "fit_pareto_small"):
+        df = pl.read_parquet(args["path"]).head(args.get("head"))
         cls = BGNBD if task == "fit_bgnbd" else ParetoNBD
         model, times = _timed(
             lambda: cls().fit(df["frequency"], df["recency"], df["T"]), args["repeat"]
@@ -150,8 +150,10 @@ def lifetimes_task(task: str, args: dict[str, Any]) -> dict[str, Any]:
         )
         check = [float(out[c].sum()) for c in ("frequency", "recency", "T", "monetary_value")]
         return {"times": times, "rss_after_load_mb": loaded, "check": check, "rows": len(out)}
-    if task in ("fit_bgnbd", "fit_pareto"):
+    if task in ("fit_bgnbd", "fit_pareto", "fit_pareto_small"):
         df = pd.read_parquet(args["path"])
+        if args.get("head"):
+            df = df.head(args["head"])
         cls = BetaGeoFitter if task == "fit_bgnbd" else ParetoNBDFitter
         model, times = _timed(
             lambda: cls().fit(df["frequency"], df["recency"], df["T"]), args["repeat"]

@@ -20,7 +20,7 @@ import numpy as np
 from scipy.special import betaln, digamma, gammaln
 
 from goodwill.analytics.fitting import Objective
-from goodwill.analytics.hypergeometric import hyp2f1_series
+from goodwill.analytics.hypergeometric import hyp2f1_stable
 from goodwill.analytics.inputs import Customers, FloatArray, distinct_counts
 from goodwill.analytics.logspace import blockwise_sums, sigmoid_from, softplus
 from goodwill.analytics.purchase_model import PurchaseModel, rate_start
@@ -59,7 +59,7 @@ def future_purchases(
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         log_one_minus_z = np.log(alpha + T) - np.log(alpha + T + t)
         z = t / (alpha + T + t)
-        hyp = hyp2f1_series(a + b - shift - r, a - 1.0, c, z).reshape(z.shape)
+        hyp = hyp2f1_stable(a + b - shift - r, a - 1.0, c, z)
         # hyp > 0 except in corners (a + b < 1 with x = 0); keep log precision where we can
         bracket = np.where(
             hyp > 0,

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
+from scipy.special import hyp2f1
 
 from goodwill.analytics.inputs import FloatArray
 
@@ -137,3 +138,32 @@ def hyp2f1_series(a: ArrayLike, b: ArrayLike, c: ArrayLike, z: ArrayLike) -> Flo
     if active.size:
         total[active] = acc
     return total
+
+
+_SERIES_MAX_Z = 0.95  # below this the series needs < ~800 terms
+
+
+def hyp2f1_stable(a: ArrayLike, b: ArrayLike, c: ArrayLike, z: ArrayLike) -> FloatArray:
+    """2F1(a, b; c; z) for 0 <= z < 1: our series where it converges fast (z <= 0.95), SciPy's
+    transformations closer to 1, and the series again wherever SciPy returns a non-finite value.
+    Same shape as the broadcast inputs."""
+    a_, b_, c_, z_ = np.broadcast_arrays(
+        np.asarray(a, dtype=np.float64),
+        np.asarray(b, dtype=np.float64),
+        np.asarray(c, dtype=np.float64),
+        np.asarray(z, dtype=np.float64),
+    )
+    out = np.empty(z_.shape)
+    near = z_ > _SERIES_MAX_Z
+    far = ~near
+    if far.any():
+        out[far] = hyp2f1_series(a_[far], b_[far], c_[far], z_[far])
+    if near.any():
+        with np.errstate(all="ignore"):
+            values = np.asarray(hyp2f1(a_[near], b_[near], c_[near], z_[near]), dtype=np.float64)
+        bad = ~np.isfinite(values)
+        if bad.any():
+            idx = np.flatnonzero(bad)
+            values[idx] = hyp2f1_series(a_[near][idx], b_[near][idx], c_[near][idx], z_[near][idx])
+        out[near] = values
+    return out

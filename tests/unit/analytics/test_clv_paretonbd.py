@@ -82,3 +82,16 @@ def test_likelihood_sums_and_predictions(fitted, cdnow_summary):
     e = fitted.expected_purchases(np.array([0.0, 1.0, 10.0, 52.0]))
     assert e[0] == 0 and np.all(np.diff(e) > 0)
     assert e[2] == pytest.approx(0.42780, abs=1e-4)  # lifetimes at its (same) estimates
+
+
+def test_bgnbd_hypergeometric_agrees_across_its_two_methods():
+    from goodwill.analytics.hypergeometric import hyp2f1_series, hyp2f1_stable
+
+    rng = np.random.default_rng(0)
+    a = rng.uniform(-1.5, 3.0, 40)
+    b = rng.uniform(-0.9, 2.0, 40)
+    c = rng.uniform(0.3, 60.0, 40)
+    z = rng.choice([0.5, 0.9, 0.96, 0.99, 0.995], 40)
+    assert np.allclose(hyp2f1_stable(a, b, c, z), hyp2f1_series(a, b, c, z), rtol=1e-9)
+    # the case SciPy gets wrong (inf) on its own
+    assert np.isfinite(hyp2f1_stable(-0.5, -0.5, 99.0, 0.909))
