@@ -54,6 +54,7 @@ from goodwill.messaging.vocabulary import ChannelKind
 _EMAIL = ChannelKind.EMAIL
 _DISCONNECTED = (smtplib.SMTPServerDisconnected, ConnectionResetError, BrokenPipeError)
 _CRLF = b"\r\n"
+_END_OF_DATA = b".\r\n"
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 
 #: ``commit(message_id) -> bool``: called once the content is with the server, before the dot.
@@ -306,7 +307,7 @@ class SmtpEmailChannel:
             self._drop()
             raise _Declined
         self.last_committed = True
-        sock.sendall(b"." + _CRLF)  # nothing between the commit and this line
+        sock.sendall(_END_OF_DATA)  # nothing between the commit and this line
         code, resp = conn.getreply()
         if code != 250:
             if code == 421:

@@ -44,6 +44,7 @@ from goodwill.messaging.context import (
     PersonalisationFacts,
     anniversary_milestone,
     build_context,
+    clean_name,
 )
 from goodwill.messaging.links import UnsubscribeClaim, unsubscribe_link
 from goodwill.messaging.templates import RenderedMessage, parts_for_channel, render
@@ -143,7 +144,8 @@ def context_for(
 
 
 def _display_name(facts: PersonFacts) -> str:
-    return " ".join(p for p in (facts.first_name, facts.last_name) if p and p.strip())
+    """The recipient's name as greetings show it (cleaned: ``ana`` -> ``Ana``, junk dropped)."""
+    return " ".join(n for n in (clean_name(facts.first_name), clean_name(facts.last_name)) if n)
 
 
 def compose_message(

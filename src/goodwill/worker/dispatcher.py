@@ -146,6 +146,21 @@ class Dispatcher:
             return stats
         with self.conn.begin():
             facts = load_facts(self.conn, self.ws, rows, now=now, window=cfg.policy.window)
+        return self.handle(rows, facts, now, stop=stop, stats=stats)
+
+    def handle(
+        self,
+        rows: list[ClaimedRow],
+        facts: dict[int, PersonFacts],
+        now: datetime,
+        *,
+        stop: Callable[[], bool] = lambda: False,
+        stats: DispatchStats | None = None,
+    ) -> DispatchStats:
+        """Act on rows this worker claimed, higher priority first (step 3 of the module
+        docstring)."""
+        stats = stats if stats is not None else DispatchStats(claimed=len(rows))
+        cfg = self.config
         recorder = Recorder(
             self.conn, self.ws, worker_id=cfg.worker_id, now=now, stats=stats, retry=cfg.retry
         )

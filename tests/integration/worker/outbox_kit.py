@@ -217,8 +217,8 @@ class Sink:
 
 
 @contextmanager
-def smtp_sink() -> Iterator[tuple[Sink, int]]:
-    sink = Sink()
+def smtp_sink(sink: Sink | None = None) -> Iterator[tuple[Sink, int]]:
+    sink = sink or Sink()
     port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()

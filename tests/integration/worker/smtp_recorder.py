@@ -1,0 +1,86 @@
+"""A real SMTP server (aiosmtpd) in its own process that writes down each message it accepts.
+
+    python smtp_recorder.py PORT OUT_FILE [--stock]
+
+Listens on 127.0.0.1:PORT, prints ``ready`` on stdout once it accepts connections, and for every
+message it takes (that is: after the client's final ``<CRLF>.<CRLF>``, before answering 250)
+appends the message's ``Message-ID`` as one line to OUT_FILE and flushes it.  A client that
+disconnects before the final dot leaves nothing behind, as with any SMTP server.  Stops on
+SIGTERM/SIGINT.
+
+One deliberate difference from stock aiosmtpd (``--stock`` turns it off): aiosmtpd cancels a
+session the moment the client's FIN arrives, even when the client's final dot is already in its
+receive buffer (aio-libs/aiosmtpd#110), so a client that dies right after writing the dot loses
+a message the server had in full.  An MTA that reads its input in order (as Postfix's smtpd
+does) sees the dot before the end of the stream and queues the message.  The kill test checks
+the worker against that behaviour, so this server lets the session read a final dot that arrived
+with the FIN before it ends the session.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import sys
+import threading
+from typing import Any, TextIO
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
+
+_MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>]+>)", re.IGNORECASE | re.MULTILINE)
+
+
+class Recorder:
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        found = _MESSAGE_ID.search(envelope.original_content or b"")
+        message_id = found.group(1).decode("ascii", "replace") if found else "<none>"
+        with self.lock:
+            self.out.write(message_id + "\n")
+            self.out.flush()
+        if getattr(server, "eof_after_data", False):  # the client is gone: end the session now
+            server.loop.call_soon(server._handler_coroutine.cancel)
+        return "250 2.0.0 Queued"
+
+
+class InOrderSMTP(SMTP):  # type: ignore[misc]
+    """aiosmtpd, except that a final dot that arrived together with the FIN is still read."""
+
+    def eof_received(self) -> bool | None:
+        reader = self._reader
+        buffered = bytes(getattr(reader, "_buffer", b"")) if reader is not None else b""
+        if buffered == b".\r\n" or buffered.endswith(b"\r\n.\r\n"):
+            self.eof_after_data = True
+            reader.feed_eof()
+            return True
+        return super().eof_received()  # type: ignore[no-any-return]
+
+
+class InOrderController(Controller):  # type: ignore[misc]
+    def factory(self) -> SMTP:
+        return InOrderSMTP(self.handler, **self.SMTP_kwargs)
+
+
+def main() -> None:
+    port, path = int(sys.argv[1]), sys.argv[2]
+    stock = "--stock" in sys.argv[3:]
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    with open(path, "a", encoding="ascii") as out:
+        kind = Controller if stock else InOrderController
+        controller = kind(Recorder(out), hostname="127.0.0.1", port=port)
+        controller.start()
+        print("ready", flush=True)
+        try:
+            stop.wait()
+        finally:
+            controller.stop()
+
+
+if __name__ == "__main__":
+    main()
