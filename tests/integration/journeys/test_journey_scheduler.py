@@ -175,3 +175,85 @@ def test_many_enrolments_in_one_batch_get_distinct_ids(engine: Engine) -> None:
     enrolments = _enrolments(engine)
     assert len(enrolments) == 300 and len({e.id for e in enrolments}) == 300
     assert len(_outbox(engine)) == 300
+
+
+def test_second_order_is_recognised_from_the_store(engine: Engine) -> None:
+    """order_index comes from the person's orders, so the loyalty invite fires on the second."""
+    ws = _enable(engine, "loyalty-invite-second-order")
+    with engine.begin() as conn:
+        pid = b.person(conn, ws)
+        b.order(conn, ws, pid, external_id="#old", placed_at=NOW - timedelta(days=40))
+    _order_event(engine, ws, pid, "order.placed", NOW - timedelta(minutes=10), "#new")
+    run_pass(engine, "shop", NOW)
+    [enrolment] = _enrolments(engine)
+    assert enrolment.state["trigger"]["payload"]["order_index"] == 2
+
+
+def test_birthday_note_goes_out_at_nine_local_time(engine: Engine) -> None:
+    ws = _enable(engine, "birthday-note")
+    with engine.begin() as conn:
+        pid = b.person(conn, ws, timezone="Asia/Tokyo")
+        b.important_date(conn, ws, pid, kind="birthday", month=5, day=5)
+    run_pass(engine, "shop", datetime(2026, 5, 4, 23, 0, tzinfo=UTC))  # 08:00 on the 5th in Tokyo
+    assert _enrolments(engine) == []
+    run_pass(engine, "shop", datetime(2026, 5, 5, 1, 0, tzinfo=UTC))  # 10:00 in Tokyo
+    [enrolment] = _enrolments(engine)
+    assert enrolment.entered_at.replace(tzinfo=UTC) == datetime(2026, 5, 5, 0, 0, tzinfo=UTC)
+    run_pass(engine, "shop", datetime(2026, 5, 6, 1, 0, tzinfo=UTC))
+    assert len(_enrolments(engine)) == 1  # once per year, not once per pass
+
+
+def _score_run(engine: Engine, ws: Workspace, day: datetime, people: dict[int, float]) -> None:
+    from sqlalchemy import insert
+
+    with engine.begin() as conn:
+        run = conn.execute(
+            insert(t.score_runs).values(
+                workspace_id=ws.id,
+                as_of=day.date(),
+                computed_at=day,
+                currency="USD",
+                customers=len(people),
+                model="BG/NBD",
+                capital_minor=0,
+                health_weighted_capital_minor=0,
+            )
+        ).inserted_primary_key
+        assert run is not None
+        for pid, p_alive in people.items():
+            conn.execute(
+                insert(t.score_snapshots).values(
+                    workspace_id=ws.id,
+                    run_id=run[0],
+                    person_id=pid,
+                    as_of=day.date(),
+                    frequency=5,
+                    recency_days=100.0,
+                    age_days=300.0,
+                    p_alive=p_alive,
+                    expected_purchases_90d=0.5,
+                    clv_minor=90_000,
+                    clv_percentile=95.0,
+                    health=50.0,
+                    engagement=10.0,
+                    depth=20.0,
+                    rfm="444",
+                    segment="at_risk" if p_alive < 0.5 else "loyal",
+                    explanation="",
+                )
+            )
+
+
+def test_win_back_fires_when_p_alive_crosses_below_half(engine: Engine) -> None:
+    ws = _enable(engine, "win-back-high-value")
+    with engine.begin() as conn:
+        slipping, steady = b.person(conn, ws, owner="maria"), b.person(conn, ws)
+    _score_run(engine, ws, NOW - timedelta(days=1), {slipping: 0.8, steady: 0.9})
+    run_pass(engine, "shop", NOW - timedelta(hours=20))
+    assert _enrolments(engine) == []  # nobody below 0.5 yet
+    _score_run(engine, ws, NOW, {slipping: 0.3, steady: 0.85})
+    run_pass(engine, "shop", NOW + timedelta(minutes=5))
+    [enrolment] = _enrolments(engine)
+    assert enrolment.person_id == slipping
+    [task] = _outbox(engine)
+    assert task.action == "create_task" and task.payload["assignee"] == "maria"
