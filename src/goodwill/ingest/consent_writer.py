@@ -3,8 +3,10 @@
 A statement ("Accepts Marketing: yes" on an order, "Accepts SMS Marketing: no" on a customer) is
 compared with the person's current state for that purpose and channel, derived from the ledger
 (:func:`goodwill.consent.models.current_state`).  It is appended only if it changes that state:
-there is no state yet, or it says the opposite and is not older than the state.  So re-importing
-a file appends nothing, and an old export never overrides a newer unsubscribe.  Each appended
+there is no state yet, or it says the opposite and is newer than the state.  When two statements
+about the same moment disagree (two exports of one order), the withdrawal stands: consent must be
+unambiguous.  So re-importing a file appends nothing, importing exports in any order gives the
+same state, and an old export never overrides a newer unsubscribe.  Each appended
 event carries the file as evidence (name, SHA-256, line, column) and gets a
 ``consent.granted``/``consent.withdrawn`` interaction keyed ``<source>:consent:<event id>:<kind>``.
 """
@@ -45,10 +47,12 @@ class Statement:
 
 
 def changes_state(state: ConsentState | None, grant: bool, at: datetime) -> bool:
-    """Would appending this statement change the derived state?  (Ties go to the newer event.)"""
+    """Would appending this statement change the derived state?  On a tie a withdrawal wins."""
     if state is None:
         return True
-    return state.granted != grant and at >= state.since
+    if state.granted == grant:
+        return False
+    return at > state.since or (at == state.since and not grant)
 
 
 def write_statements(
