@@ -71,6 +71,8 @@ def _fmt_time(result: dict[str, Any]) -> str:
         return f"failed: {result['error']}"
     best = _best(result)
     text = f"{best:.3f} s" if best is not None else "-"
+    if result.get("cpu_times"):
+        text += f" (cpu {min(result['cpu_times']):.3f} s)"
     if result.get("finite") is False:
         text += " (NaN/inf in output)"
     return text
@@ -125,7 +127,14 @@ def main() -> None:
         help="customers for the Pareto/NBD fit lifetimes can finish",
     )
     parser.add_argument("--only", nargs="*", default=list(LABELS))
+    parser.add_argument(
+        "--render", action="store_true", help="only re-print the table of the last run"
+    )
     opts = parser.parse_args()
+    if opts.render:
+        saved = json.loads((HERE / "out" / "clv_results.json").read_text())
+        print(table(saved["results"], saved["sizes"]))
+        return
 
     paths = ensure(
         HERE / "data", customers=opts.customers, transactions_n=opts.transactions, seed=opts.seed
@@ -146,6 +155,9 @@ def main() -> None:
         "extreme": {"bgnbd": bg_params, "pareto": PARETO_TRUTH},
     }
     results: dict[str, dict[str, dict[str, Any]]] = {}
+    saved_path = HERE / "out" / "clv_results.json"
+    if set(opts.only) != set(LABELS) and saved_path.exists():  # partial rerun: keep the rest
+        results = json.loads(saved_path.read_text())["results"]
     for task in opts.only:
         args = tasks[task]
         lt_args = (
