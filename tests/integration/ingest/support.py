@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine, select
 
 from goodwill.db import tables as t
@@ -41,14 +40,6 @@ def run_import(
     with unit_of_work(engine) as conn:
         summary = importer.finish(conn, ws)
     return summary, rejects
-
-
-@pytest.fixture
-def run(engine: Engine) -> Run:
-    def go(kind: str, fmt: str, path: Path, **options: Any) -> tuple[Summary, list[Reject]]:
-        return run_import(engine, kind, fmt, path, **options)
-
-    return go
 
 
 def snapshot(engine: Engine) -> dict[str, Any]:

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Connection, Engine, select
+from tests.integration.ingest.support import DATA, Run, snapshot
 
 from goodwill.db import tables as t
 from goodwill.kit.clock import as_utc
-from tests.integration.ingest.conftest import DATA, Run, snapshot
 
 pytestmark = pytest.mark.integration
 EXPORT = DATA / "shopify" / "orders_export.csv"
