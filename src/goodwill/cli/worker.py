@@ -77,6 +77,9 @@ def worker(
 ) -> None:
     """Schedule journeys and deliver the outbox: consent, budget and quiet hours checked at
     send time, every outcome in the ledger (see `goodwill deliveries`)."""
+    stop = StopFlag()
+    if not once:
+        _install_signals(stop)
     settings = get_settings()
     engine = open_engine()
     options = WorkerOptions(
@@ -87,9 +90,12 @@ def worker(
         lease=timedelta(seconds=lease),
         async_commit=async_commit,
     )
-    stop = StopFlag()
     if not once:
-        _install_signals(stop)
+        serving = "every workspace" if all_workspaces else f"workspace {validate_name(workspace)}"
+        err_console.print(
+            f"goodwill worker {options.worker_id}: serving {serving}, "
+            f"batch {batch}, polling every {poll:g}s; SIGTERM or Ctrl-C stops it"
+        )
 
     def on_pass(name: str, stats: DispatchStats) -> None:
         if stats.claimed and not quiet and not json_out:

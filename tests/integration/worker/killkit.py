@@ -54,6 +54,7 @@ class KillRun:
     unexpected: int = 0
     ledger_problems: list[str] = field(default_factory=list)
     lost_keys: list[str] = field(default_factory=list)
+    lost_detail: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -140,9 +141,11 @@ def fill(engine: Engine, n: int) -> list[str]:
     return [i.idempotency_key for i in intents]
 
 
-def _worker_command() -> list[str]:
+def _worker_command(*, traced: bool) -> list[str]:
     script = Path(sys.executable).with_name("goodwill")
     base = [str(script)] if script.exists() else [sys.executable, "-c", _RUN]
+    if traced:
+        base = [sys.executable, str(Path(__file__).with_name("traced_worker.py"))]
     return [*base, "worker", "--batch", "20", "--poll", "0.2", "--lease", "2", "--quiet"]
 
 
@@ -183,6 +186,7 @@ def run(
     seed: int,
     max_seconds: float = 240,
     stock_server: bool = False,
+    traced: bool = False,
 ) -> KillRun:
     """One kill test on a migrated, empty database at ``db_url``."""
     started = time.monotonic()
@@ -204,6 +208,7 @@ def run(
         "GOODWILL_SIGNING_KEY": "kill-test-signing-key",
         "GOODWILL_QUIET_HOURS": "off",
         "GOODWILL_WEEKLY_BUDGET": "0",
+        "GOODWILL_KILLTEST_TRACE": str(workdir / "trace.log"),
     }
     rng = random.Random(seed)
     log: IO[str] = open(workdir / "worker.log", "a", encoding="utf-8")  # noqa: SIM115
@@ -219,7 +224,9 @@ def run(
     worker: subprocess.Popen[bytes] | None = None
     try:
         while time.monotonic() - started < max_seconds:
-            worker = subprocess.Popen(_worker_command(), env=env, stdout=log, stderr=log)
+            worker = subprocess.Popen(
+                _worker_command(traced=traced), env=env, stdout=log, stderr=log
+            )
             if report.kills < kills and pending() > 0:
                 before = len(_lines(received_file))
                 sending = _wait(
@@ -250,6 +257,8 @@ def run(
         recorder.wait(timeout=30)
         log.close()
     _verify(reader, keys, _lines(received_file), report)
+    if report.lost_keys:
+        _explain(reader, report, workdir / "trace.log")
     reader.dispose()
     report.seconds = round(time.monotonic() - started, 1)
     return report
@@ -292,6 +301,27 @@ def _verify(reader: Engine, keys: list[str], received: list[str], report: KillRu
             problems.append(f"timeline: {tuple(timeline)} message.sent for {len(keys)} messages")
 
 
+def _explain(reader: Engine, report: KillRun, trace: Path) -> None:
+    """For lost messages: their row, ledger and (traced runs) commit-point trace."""
+    o, d = t.outbox.c, t.deliveries.c
+    lines = _lines(trace)
+    with reader.connect() as conn:
+        for key in report.lost_keys:
+            row = conn.execute(
+                select(o.id, o.status, o.attempts, o.locked_by).where(o.idempotency_key == key)
+            ).one()
+            entries = [
+                f"{e.status}@{e.attempt}"
+                for e in conn.execute(select(d.status, d.attempt).where(d.outbox_id == row.id))
+            ]
+            mid = message_id_for(key, DOMAIN)
+            steps = [line.split()[:2] for line in lines if line.endswith(mid)]
+            report.lost_detail.append(
+                f"{key}: row {row.status} attempts={row.attempts} by {row.locked_by}; "
+                f"ledger {entries}; trace {steps or 'off'}"
+            )
+
+
 def _fresh_database(url: str | None, workdir: Path) -> str:
     if url is None:
         db = f"sqlite:///{workdir / 'kill.db'}"
@@ -318,6 +348,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kills", type=int, default=25)
     parser.add_argument("--messages", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--traced", action="store_true", help="trace each commit point")
+    parser.add_argument("--keep", help="keep each run's database and logs under this directory")
     parser.add_argument(
         "--stock-server",
         action="store_true",
@@ -327,9 +359,19 @@ def main(argv: list[str] | None = None) -> int:
     totals: Counter[str] = Counter()
     for n in range(args.runs):
         with tempfile.TemporaryDirectory() as tmp:
-            db = _fresh_database(args.db, Path(tmp))
+            workdir = Path(tmp)
+            if args.keep:
+                workdir = Path(args.keep) / f"run-{args.seed + n}"
+                workdir.mkdir(parents=True, exist_ok=True)
+            db = _fresh_database(args.db, workdir)
             report = run(
-                db, Path(tmp), messages=args.messages, kills=args.kills, seed=args.seed + n
+                db,
+                workdir,
+                messages=args.messages,
+                kills=args.kills,
+                seed=args.seed + n,
+                stock_server=args.stock_server,
+                traced=args.traced,
             )
         row: dict[str, Any] = {**asdict(report), "ok": report.ok}
         print(json.dumps(row), flush=True)
