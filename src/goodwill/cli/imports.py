@@ -42,7 +42,8 @@ import_app = typer.Typer(
 app.add_typer(import_app, name="import")
 
 FileArg = Annotated[
-    Path, typer.Argument(help="The file to import.", dir_okay=False, show_default=False)
+    Path,
+    typer.Argument(help="The file to import (CSV, Parquet or CDNOW text).", show_default=False),
 ]
 MapOption = Annotated[
     list[str] | None,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from goodwill.ingest.errors import ImportFileError, InvalidMapping
 from goodwill.ingest.formats import fields
-from goodwill.ingest.formats.cdnow import CdnowOrders
+from goodwill.ingest.formats.cdnow import CdnowOrders, check_layout
 from goodwill.ingest.formats.customers import CustomerRows
 from goodwill.ingest.formats.line_items import LineItemOrders
 from goodwill.ingest.models import CustomerRecord, FileFormat, OrderGroup, Reject
@@ -45,7 +45,13 @@ def open_orders(
 ) -> OrdersFile:
     _check_map(fmt, mapping)
     if fmt is FileFormat.CDNOW:
-        return OrdersFile(open_source(path, kind="whitespace"), "cdnow", CdnowOrders())
+        source = open_source(path, kind="whitespace")
+        try:
+            check_layout(path)
+        except ImportFileError:
+            source.close()
+            raise
+        return OrdersFile(source, "cdnow", CdnowOrders())
     name = (source_name or fmt.value).strip().lower()
     if not name or ":" in name:
         raise InvalidMapping(f"--source {source_name!r}: use a short name without ':'")

@@ -12,9 +12,12 @@ that customer's lines of that day in file order, so re-importing the same file i
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 from goodwill.ingest import lifecycle, values
+from goodwill.ingest.errors import ImportFileError
 from goodwill.ingest.formats.line_items import HASH_VERSION
 from goodwill.ingest.models import LineItem, OrderGroup, OrderRecord, Reject
 
@@ -22,6 +25,24 @@ SOURCE = "cdnow"
 SKU = "cdnow-cd"
 COLUMNS_4 = ("customer_id", "date", "number_of_cds", "dollar_value")
 COLUMNS_5 = ("customer_id", "sample_id", "date", "number_of_cds", "dollar_value")
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def check_layout(path: Path) -> None:
+    """Refuse a file whose first data line is not a CDNOW purchase (one clear error)."""
+    with path.open("rb") as fh:
+        for n, raw in enumerate(fh, start=1):
+            fields = raw.decode("utf-8-sig", "replace").split()
+            if not fields or (n == 1 and not fields[0][:1].isdigit()):
+                continue
+            if len(fields) in (4, 5) and all(_NUMBER.fullmatch(f) for f in fields):
+                return
+            shown = " ".join(fields)[:60]
+            raise ImportFileError(
+                f"{path.name} is not a CDNOW transaction log: line {n} ({shown!r}) should be 4 or "
+                "5 whitespace-separated numbers (customer_id [sample_id] date cds value)"
+            )
+    raise ImportFileError(f"{path.name} is empty (no CDNOW purchases)")
 
 
 class CdnowOrders:

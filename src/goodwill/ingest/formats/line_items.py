@@ -120,7 +120,9 @@ class LineItemOrders:
 
     # -- parsing -------------------------------------------------------------------------------
     def parse(self, group: OrderGroup) -> OrderRecord | list[Reject]:
-        errors: list[Reject] = list(group.problems)
+        if group.problems:  # a row that could not be read: its cells mean nothing
+            return self._rejected(group, list(group.problems))
+        errors: list[Reject] = []
         first_line, first = group.rows[0]
         given = self.order_values(first)
         for line, row in group.rows[1:]:
