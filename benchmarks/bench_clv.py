@@ -130,6 +130,9 @@ def main() -> None:
     parser.add_argument(
         "--render", action="store_true", help="only re-print the table of the last run"
     )
+    parser.add_argument(
+        "--keep-lifetimes", action="store_true", help="with --only: reuse saved lifetimes figures"
+    )
     opts = parser.parse_args()
     if opts.render:
         saved = json.loads((HERE / "out" / "clv_results.json").read_text())
@@ -165,10 +168,13 @@ def main() -> None:
         )
         print(f"[{task}] goodwill ...", file=sys.stderr, flush=True)
         gw = run_worker(sys.executable, "goodwill", task, args, timeout=600)
-        print(f"[{task}] lifetimes ...", file=sys.stderr, flush=True)
-        lt = run_worker(
-            opts.lifetimes_python, "lifetimes", task, lt_args, timeout=opts.lifetimes_timeout
-        )
+        if opts.keep_lifetimes and task in results:
+            lt = results[task]["lifetimes"]  # measured in an earlier run; see the saved JSON
+        else:
+            print(f"[{task}] lifetimes ...", file=sys.stderr, flush=True)
+            lt = run_worker(
+                opts.lifetimes_python, "lifetimes", task, lt_args, timeout=opts.lifetimes_timeout
+            )
         results[task] = {"goodwill": gw, "lifetimes": lt}
         print(
             f"    goodwill {_fmt_time(gw)} | lifetimes {_fmt_time(lt)}", file=sys.stderr, flush=True
