@@ -48,3 +48,20 @@ def blockwise_sums(
         total = part if total is None else total + part
     assert total is not None
     return total
+
+
+def blockwise_map(
+    fn: Callable[..., FloatArray], arrays: Sequence[FloatArray], block: int = 4 * _BLOCK
+) -> FloatArray:
+    """``fn`` applied to row blocks of ``arrays`` (elementwise functions only), concatenated.
+
+    Same reason as :func:`blockwise_sums`: a dozen elementwise steps over a million rows run
+    ~2x faster on cache-sized blocks than on whole arrays.
+    """
+    n = arrays[0].shape[0]
+    if n <= block:
+        return fn(*arrays)
+    out = np.empty(n)
+    for lo in range(0, n, block):
+        out[lo : lo + block] = fn(*(a[lo : lo + block] for a in arrays))
+    return out

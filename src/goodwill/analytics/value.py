@@ -18,6 +18,7 @@ import polars as pl
 
 from goodwill.analytics.errors import AnalyticsError
 from goodwill.analytics.inputs import FloatArray, customer_arrays, frame_columns, group_pairs
+from goodwill.analytics.logspace import blockwise_map
 
 if TYPE_CHECKING:
     from goodwill.analytics.gammagamma import GammaGamma
@@ -58,7 +59,8 @@ def discounted_purchases(
     x, tx, t_end = customer_arrays(frequency, recency, T)
     ux, uT, inverse = group_pairs(x, t_end)
     profile = _discount_profile(model, ux, uT, months, discount_rate, periods_per_month)
-    alive = np.exp(model._log_p_alive(model._p(), x, tx, t_end))
+    p = model._p()
+    alive = blockwise_map(lambda *c: np.exp(model._log_p_alive(p, *c)), (x, tx, t_end))
     return np.asarray(alive * profile[inverse], dtype=np.float64)
 
 
@@ -80,7 +82,7 @@ def score(
     arrays = frame_columns(frame, cols)
     x, tx, t_end = customer_arrays(arrays[0], arrays[1], arrays[2])
     p = model._p()
-    alive = np.exp(model._log_p_alive(p, x, tx, t_end))
+    alive = blockwise_map(lambda *c: np.exp(model._log_p_alive(p, *c)), (x, tx, t_end))
     ux, uT, inverse = group_pairs(x, t_end)
     future = _horizon_table(model, ux, uT, np.array([float(horizon)]))[0]
     out: dict[str, FloatArray] = {"p_alive": alive, "expected_purchases": alive * future[inverse]}
