@@ -92,6 +92,14 @@ class IngestRepository:
         else:
             self.conn.exec_driver_sql("PRAGMA cache_size = -65536")
 
+    def refresh_statistics(self, tables: Sequence[Table]) -> None:
+        """PostgreSQL: ``ANALYZE`` the tables an import writes.  On tables that grew within the
+        import the planner's stale estimates turn key lookups into workspace scans (quadratic);
+        the service calls this as the tables double in size.  SQLite needs no statistics here
+        (see :func:`_in_workspace`)."""
+        if self.postgres and tables:
+            self.conn.exec_driver_sql("ANALYZE " + ", ".join(f'"{t.name}"' for t in tables))
+
     # -- lookups -------------------------------------------------------------------------------
     def identities(self, kind: str, values: Sequence[str]) -> dict[str, tuple[int, int]]:
         """value -> (identity id, person id) for the identities of ``kind`` that exist."""

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
+from goodwill.db import tables as t
 from goodwill.ingest import batches as batching
 from goodwill.ingest.consent_writer import Statement, write_statements
 from goodwill.ingest.customer_writer import CustomerWriter
@@ -44,6 +45,17 @@ from goodwill.ingest.resolution import Claim, Resolver
 from goodwill.ingest.tally import RunTally
 from goodwill.kit.clock import utcnow
 from goodwill.workspaces.service import Workspace
+
+#: The tables each kind of import looks up and writes.
+WRITTEN = {
+    ImportKind.ORDERS: (
+        t.persons, t.identities, t.orders, t.order_lines, t.products, t.interactions,
+        t.consent_events,
+    ),
+    ImportKind.CUSTOMERS: (
+        t.persons, t.identities, t.accounts, t.memberships, t.notes, t.consent_events,
+    ),
+}  # fmt: skip
 
 
 def _order_claim(o: OrderRecord, fallback: int | None) -> Claim:
@@ -80,13 +92,13 @@ class Importer:
         mapping: Mapping[str, str] | None = None,
         source_name: str | None = None,
         batch_rows: int = batching.DEFAULT_ROWS,
-        read_ahead: bool = True,
+        read_ahead: bool | None = None,
     ) -> None:
         self.kind, self.format, self.path = kind, fmt, path
         self.mapping = dict(mapping or {})
         self.source_name = source_name
         self.batch_rows = batch_rows
-        self.read_ahead = read_ahead
+        self.read_ahead = read_ahead  # None: decided by the database in start()
         self.file = describe(path)
         opened = self._open()
         self.source = opened.source_name
@@ -97,6 +109,7 @@ class Importer:
         self.run_id: int | None = None
         self.summary = Summary(kind.value, fmt.value, str(path), "")
         self._started = 0.0
+        self._applied = 0
 
     def _open(self) -> OrdersFile | CustomersFile:
         if self.kind is ImportKind.ORDERS:
@@ -130,6 +143,10 @@ class Importer:
     def start(self, conn: Connection, ws: Workspace) -> None:
         self._started = time.perf_counter()
         self.summary.workspace = ws.name
+        if self.read_ahead is None:
+            # PostgreSQL works in its own process while we read the next batch; SQLite works in
+            # ours, and a reader thread would only contend with it for the GIL.
+            self.read_ahead = conn.dialect.name == "postgresql"
         repo = IngestRepository(conn, ws)
         self.run_id = repo.start_run(
             self.kind.value, self.format.value, self.file.name, self.file.sha256, utcnow()
@@ -143,8 +160,8 @@ class Importer:
             yield batch.position, rejects
 
     def batches(self) -> Iterator[Batch]:
-        """The file's batches, read ahead in a background thread, with the cyclic garbage
-        collector paused (and run between batches; see :func:`batching.gc_paused`)."""
+        """The file's batches (read ahead in a background thread on PostgreSQL), with the cyclic
+        garbage collector paused (and run now and then; see :func:`batching.gc_paused`)."""
         source = self._batches()
         with batching.gc_paused():
             for n, batch in enumerate(batching.prefetch(source) if self.read_ahead else source):
@@ -156,6 +173,9 @@ class Importer:
         """Write one batch (inside the caller's transaction); returns its rejects."""
         repo = IngestRepository(conn, ws)
         repo.tune_for_bulk()
+        self._applied += 1
+        if self._applied & (self._applied - 1) == 0:  # batches 1, 2, 4, 8...: tables doubled
+            repo.refresh_statistics(WRITTEN[self.kind])
         if self.kind is ImportKind.ORDERS:
             rejects = self._apply_orders(repo, batch)
         else:

@@ -1,0 +1,157 @@
+"""Benchmark of `goodwill import orders --format shopify` (not a test).
+
+    .venv/bin/python benchmarks/bench_import.py                      # 1M lines, SQLite and PostgreSQL
+    .venv/bin/python benchmarks/bench_import.py --lines 100000 --backends sqlite
+
+Generates a deterministic Shopify orders export (benchmarks/gen_shopify.py; cached in --workdir),
+then, for each backend, in fresh databases and through the real command line (one process per
+run, so peak RSS is that import's):
+
+1. imports the first 250,000 lines (peak RSS at 250k),
+2. imports all lines into another fresh database (rate and peak RSS at 1M: memory is flat if the
+   two RSS figures are close),
+3. imports all lines again (everything unchanged: the re-import rate).
+
+PostgreSQL runs use a database created for the purpose (``--pg-database``, default
+``goodwill_bench``, dropped and recreated) on the server of ``--pg-url``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+GOODWILL = ROOT / ".venv" / "bin" / "goodwill"
+
+
+def generate(workdir: Path, lines: int, customers: int, seed: int) -> Path:
+    path = workdir / f"shopify_orders_{lines}_{customers}_{seed}.csv"
+    if not path.exists():
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        from gen_shopify import write
+
+        started = time.perf_counter()
+        write(path, lines, customers, seed)
+        print(f"generated {path} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return path
+
+
+def fresh_sqlite(workdir: Path, name: str) -> str:
+    path = workdir / f"{name}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+def fresh_postgres(admin_url: str, database: str) -> str:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(admin_url).set(drivername="postgresql+psycopg")
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{database}"'))
+    admin.dispose()
+    return url.set(database=database).render_as_string(hide_password=False)
+
+
+def run_import(url: str, path: Path, batch_rows: int) -> dict[str, Any]:
+    """One `goodwill import` process: its JSON summary, wall time and peak RSS."""
+    env = {**os.environ, "GOODWILL_DATABASE_URL": url}
+    subprocess.run([str(GOODWILL), "init"], env=env, check=True, capture_output=True)
+    argv = [str(GOODWILL), "import", "orders", str(path), "--format", "shopify", "--json",
+            "--batch-rows", str(batch_rows)]  # fmt: skip
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    out = proc.stdout.read() if proc.stdout else b""
+    err = proc.stderr.read() if proc.stderr else b""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"import failed: {err.decode()}")
+    summary = json.loads(out)
+    return {
+        "rows": summary["rows"],
+        "import_seconds": summary["seconds"],
+        "rows_per_second": summary["rows_per_second"],
+        "wall_seconds": round(wall, 1),
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024),
+        "orders_created": summary["counts"]["orders"]["created"],
+        "orders_unchanged": summary["counts"]["orders"]["unchanged"],
+    }
+
+
+def head(path: Path, lines: int) -> Path:
+    """The first ``lines`` data lines (whole orders: the cut moves to the next order)."""
+    out = path.with_name(f"{path.stem}_head{lines}.csv")
+    if out.exists():
+        return out
+    import csv
+
+    with (
+        path.open(encoding="utf-8-sig", newline="") as src,
+        out.open("w", encoding="utf-8-sig", newline="") as dst,
+    ):
+        reader, writer = csv.reader(src), csv.writer(dst, lineterminator="\n")
+        header = next(reader)
+        writer.writerow(header)
+        n, last = 0, None
+        for row in reader:
+            if n >= lines and row[0] != last:
+                break
+            writer.writerow(row)
+            n, last = n + 1, row[0]
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--small", type=int, default=250_000, help="lines of the first run")
+    parser.add_argument("--batch-rows", type=int, default=20_000)
+    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/goodwill-bench"))
+    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--pg-database", default="goodwill_bench")
+    args = parser.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    full = generate(args.workdir, args.lines, args.customers, args.seed)
+    small = head(full, args.small)
+    results: dict[str, dict[str, Any]] = {}
+    for backend in args.backends.split(","):
+
+        def fresh(name: str, backend: str = backend) -> str:
+            if backend == "sqlite":
+                return fresh_sqlite(args.workdir, name)
+            return fresh_postgres(args.pg_url, args.pg_database)
+
+        runs = {}
+        runs[f"first import, {args.small:,}"] = run_import(
+            fresh("bench_small"), small, args.batch_rows
+        )
+        url = fresh("bench_full")
+        runs[f"first import, {args.lines:,}"] = run_import(url, full, args.batch_rows)
+        runs[f"re-import, {args.lines:,} (unchanged)"] = run_import(url, full, args.batch_rows)
+        results[backend] = runs
+        for name, r in runs.items():
+            print(f"{backend:9} {name:28} {r['rows']:>9,} rows  {r['rows_per_second']:>8,} rows/s  "
+                  f"import {r['import_seconds']:7.1f} s  wall {r['wall_seconds']:7.1f} s  "
+                  f"cpu {r['cpu_seconds']:7.1f} s  peak RSS {r['peak_rss_mb']:5} MB", flush=True)  # fmt: skip
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
