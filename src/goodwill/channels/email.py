@@ -277,14 +277,24 @@ class SmtpEmailChannel:
         """``sendmail`` taken apart so ``commit`` runs between the content and the final dot.
         Raises what ``sendmail`` raises, or :class:`_Declined`."""
         conn.ehlo_or_helo_if_needed()
-        mail_options = list(options)
+        sender = self._identity.sender_email.strip()
+        mail_options = list(options) if conn.does_esmtp else []
         if conn.does_esmtp and conn.has_extn("size"):
             mail_options.insert(0, f"size={len(built.data)}")
-        code, resp = conn.mail(self._identity.sender_email, mail_options)
+        if built.smtputf8:
+            if not conn.has_extn("smtputf8"):
+                raise smtplib.SMTPNotSupportedError("SMTPUTF8 not supported by server")
+            conn.command_encoding = "utf-8"
+        # Both addresses were checked by build_email (no spaces, brackets or line breaks), so
+        # they are written as <address> directly instead of re-parsed by smtplib's quoteaddr.
+        extra = "".join(f" {option}" for option in mail_options)
+        conn.putcmd("mail", f"FROM:<{sender}>{extra}")
+        code, resp = conn.getreply()
         if code != 250:
             self._abort(conn, code)
-            raise smtplib.SMTPSenderRefused(code, resp, self._identity.sender_email)
-        code, resp = conn.rcpt(to)
+            raise smtplib.SMTPSenderRefused(code, resp, sender)
+        conn.putcmd("rcpt", f"TO:<{to}>")
+        code, resp = conn.getreply()
         if code not in (250, 251):
             self._abort(conn, code)
             raise smtplib.SMTPRecipientsRefused({to: (code, resp)})

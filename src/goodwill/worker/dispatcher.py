@@ -52,7 +52,7 @@ from goodwill.messaging.guardrails import (
 )
 from goodwill.messaging.vocabulary import ChannelKind, Priority, Purpose
 from goodwill.worker.actions import apply_tags, write_task
-from goodwill.worker.commit import configure_session
+from goodwill.worker.commit import checkpoint, configure_session, restore_session
 from goodwill.worker.compose import Composer, compose_message, compose_task
 from goodwill.worker.facts import PersonFacts, load_facts
 from goodwill.worker.models import ClaimedRow, DispatchStats
@@ -122,7 +122,11 @@ class Dispatcher:
         configure_session(self.conn, async_commit=config.async_commit)
 
     def close(self) -> None:
-        self.conn.close()
+        if not self.conn.closed:
+            if self.conn.in_transaction():
+                self.conn.rollback()
+            restore_session(self.conn)
+            self.conn.close()
 
     def __enter__(self) -> Dispatcher:
         return self
@@ -146,7 +150,9 @@ class Dispatcher:
             return stats
         with self.conn.begin():
             facts = load_facts(self.conn, self.ws, rows, now=now, window=cfg.policy.window)
-        return self.handle(rows, facts, now, stop=stop, stats=stats)
+        self.handle(rows, facts, now, stop=stop, stats=stats)
+        checkpoint(self.conn)
+        return stats
 
     def handle(
         self,

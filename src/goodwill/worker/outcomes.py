@@ -17,7 +17,6 @@ from sqlalchemy import Connection
 from goodwill.channels.base import DeliveryResult, DeliveryStatus
 from goodwill.channels.retry import RetryPolicy, next_attempt
 from goodwill.timeline.models import Kind
-from goodwill.timeline.service import append
 from goodwill.worker.models import ClaimedRow, DispatchStats, LedgerStatus, OutboxStatus
 from goodwill.worker.repository import OutboxRepository
 from goodwill.workspaces.service import Workspace
@@ -39,20 +38,24 @@ def record_timeline_sent(
     """The person's ``message.sent`` interaction (``outbox:<key>:sent``).  If that key exists
     (an earlier committed attempt was refused by the server after the dot) the attempt number
     is added, so a later success still shows on the timeline."""
+    repo = OutboxRepository(conn, workspace)
     for key in (sent_key(row), f"{sent_key(row)}:{row.attempt}"):
-        written = append(
-            conn,
-            workspace,
-            person_id=person_id,
-            kind=Kind.MESSAGE_SENT,
-            occurred_at=at,
-            key=key,
-            channel=row.channel,
-            source="goodwill",
-            actor="worker",
-            payload=payload,
+        written = repo.add_interaction(
+            {
+                "person_id": person_id,
+                "occurred_at": at,
+                "kind": Kind.MESSAGE_SENT.value,
+                "channel": row.channel,
+                "actor": "worker",
+                "source": "goodwill",
+                "payload": payload,
+                "idempotency_key": key,
+                "account_id": None,
+                "order_id": None,
+                "recorded_at": at,
+            }
         )
-        if written is not None:
+        if written:
             return
 
 

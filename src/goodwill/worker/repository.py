@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from goodwill.db import tables as t
 from goodwill.db.engine import is_postgres
@@ -103,46 +105,53 @@ class OutboxRepository:
         return int(self.conn.execute(query.values(locked_by=None, locked_until=None)).rowcount)
 
     # -- transitions (each: WHERE status = 'pending' AND locked_by = :me) ---------------------
+    # The statements are built once (module level, bound parameters): building and hashing a
+    # statement costs more than running it, and these run once per message.
 
-    def _mine(self, row_id: int, worker_id: str, status: str = _PENDING) -> Any:
-        o = t.outbox.c
-        return (
-            update(t.outbox)
-            .where(o.id == row_id, and_(o.locked_by == worker_id, o.status == status))
-            .execution_options(synchronize_session=False)
-        )
+    def _owned(self, row_id: int, worker_id: str, **values: Any) -> dict[str, Any]:
+        return {"b_id": row_id, "b_ws": self.ws, "b_me": worker_id, **values}
 
     def mark_sent(
         self, row_id: int, worker_id: str, *, message_id: str | None, reason: str, now: datetime
     ) -> bool:
         """The commit point of a send: ``True`` if this worker still owned the row."""
-        result = self.conn.execute(
-            self._mine(row_id, worker_id).values(
-                status=OutboxStatus.SENT.value,
-                message_id=message_id,
-                attempts=t.outbox.c.attempts + 1,
-                locked_until=None,
-                last_reason=clip(reason),
-                updated_at=now,
-            )
+        params = self._owned(row_id, worker_id, b_mid=message_id, b_reason=clip(reason), b_now=now)
+        return bool(self.conn.execute(_MARK_SENT, params).rowcount == 1)
+
+    def mark_sent_if_consent_unchanged(
+        self,
+        row_id: int,
+        worker_id: str,
+        *,
+        person_id: int,
+        consent_events: int,
+        message_id: str,
+        reason: str,
+        now: datetime,
+    ) -> bool:
+        """:meth:`mark_sent`, and only if the person still has exactly ``consent_events``
+        consent events (none was recorded since the facts were read), in one statement."""
+        params = self._owned(
+            row_id,
+            worker_id,
+            b_mid=message_id,
+            b_reason=clip(reason),
+            b_now=now,
+            b_person=person_id,
+            b_consents=consent_events,
         )
-        return bool(result.rowcount == 1)
+        return bool(self.conn.execute(_MARK_SENT_IF_CONSENT, params).rowcount == 1)
 
     def finish(
         self, row_id: int, worker_id: str, status: OutboxStatus, *, reason: str, now: datetime
     ) -> bool:
-        """A final state other than sent (done, suppressed, failed, parked)."""
-        attempts = t.outbox.c.attempts + (0 if status is OutboxStatus.SUPPRESSED else 1)
-        result = self.conn.execute(
-            self._mine(row_id, worker_id).values(
-                status=status.value,
-                attempts=attempts,
-                locked_until=None,
-                last_reason=clip(reason),
-                updated_at=now,
-            )
+        """A final state other than sent (done, suppressed, failed, parked); a suppression is
+        not an attempt."""
+        stmt = _SUPPRESS if status is OutboxStatus.SUPPRESSED else _FINISH
+        params = self._owned(
+            row_id, worker_id, b_status=status.value, b_reason=clip(reason), b_now=now
         )
-        return bool(result.rowcount == 1)
+        return bool(self.conn.execute(stmt, params).rowcount == 1)
 
     def reschedule(
         self,
@@ -157,32 +166,19 @@ class OutboxRepository:
     ) -> bool:
         """Back to ``pending`` at ``available_at`` with the lease released: a deferral
         (``failed_attempt=False``) or a retry after a failed attempt.  ``from_status=SENT``
-        reverts a row whose send was committed but then rejected by the server."""
-        attempts = t.outbox.c.attempts + (1 if failed_attempt else 0)
+        reverts a row whose send was committed but then rejected by the server (the commit
+        already counted that attempt)."""
         if from_status is OutboxStatus.SENT:
-            attempts = t.outbox.c.attempts  # the commit already counted this attempt
-        result = self.conn.execute(
-            self._mine(row_id, worker_id, from_status.value).values(
-                status=_PENDING,
-                available_at=available_at,
-                attempts=attempts,
-                locked_by=None,
-                locked_until=None,
-                message_id=None,
-                last_reason=clip(reason),
-                updated_at=now,
-            )
-        )
-        return bool(result.rowcount == 1)
+            stmt = _REVERT_SENT
+        else:
+            stmt = _RETRY if failed_attempt else _DEFER
+        params = self._owned(row_id, worker_id, b_at=available_at, b_reason=clip(reason), b_now=now)
+        return bool(self.conn.execute(stmt, params).rowcount == 1)
 
     def park_after_commit(self, row_id: int, worker_id: str, *, reason: str, now: datetime) -> bool:
         """A committed send the server then refused for good (5xx after the final dot)."""
-        result = self.conn.execute(
-            self._mine(row_id, worker_id, OutboxStatus.SENT.value).values(
-                status=OutboxStatus.PARKED.value, last_reason=clip(reason), updated_at=now
-            )
-        )
-        return bool(result.rowcount == 1)
+        params = self._owned(row_id, worker_id, b_reason=clip(reason), b_now=now)
+        return bool(self.conn.execute(_PARK_SENT, params).rowcount == 1)
 
     # -- the ledger ----------------------------------------------------------------------------
 
@@ -197,19 +193,30 @@ class OutboxRepository:
         message_id: str | None = None,
     ) -> None:
         self.conn.execute(
-            insert(t.deliveries).values(
-                workspace_id=self.ws,
-                outbox_id=row.id,
-                person_id=row.person_id,
-                idempotency_key=row.idempotency_key,
-                channel=row.channel,
-                status=status.value,
-                reason=clip(reason),
-                message_id=message_id,
-                attempt=row.attempt if attempt is None else attempt,
-                occurred_at=at,
-            )
+            _INSERT_LEDGER,
+            {
+                "workspace_id": self.ws,
+                "outbox_id": row.id,
+                "person_id": row.person_id,
+                "idempotency_key": row.idempotency_key,
+                "channel": row.channel,
+                "status": status.value,
+                "reason": clip(reason),
+                "message_id": message_id,
+                "attempt": row.attempt if attempt is None else attempt,
+                "occurred_at": at,
+            },
         )
+
+    # -- the timeline ---------------------------------------------------------------------------
+
+    def add_interaction(self, values: dict[str, Any]) -> bool:
+        """Append one interaction unless its idempotency key exists (one statement: ``INSERT
+        ... ON CONFLICT DO NOTHING``; the row is the one :func:`goodwill.timeline.service.append`
+        writes).  Returns whether it was written."""
+        stmt = _insert_interaction(self.conn.dialect.name)
+        result = self.conn.execute(stmt, {"workspace_id": self.ws, **values})
+        return bool(result.rowcount == 1)
 
     # -- the person's tags (a ``tag`` intent) --------------------------------------------------
 
@@ -238,3 +245,85 @@ class OutboxRepository:
             select(o.status, o.locked_by).where(o.id == row_id, o.workspace_id == self.ws)
         ).first()
         return None if found is None else (found.status, found.locked_by)
+
+
+# -- statements built once ----------------------------------------------------------------------
+
+_o = t.outbox.c
+
+
+def _owned_update(status: OutboxStatus) -> Any:
+    return update(t.outbox).where(
+        _o.id == bindparam("b_id"),
+        _o.workspace_id == bindparam("b_ws"),
+        _o.locked_by == bindparam("b_me"),
+        _o.status == status.value,
+    )
+
+
+_MARK_SENT = _owned_update(OutboxStatus.PENDING).values(
+    status=OutboxStatus.SENT.value,
+    message_id=bindparam("b_mid"),
+    attempts=_o.attempts + 1,
+    locked_until=None,
+    last_reason=bindparam("b_reason"),
+    updated_at=bindparam("b_now"),
+)
+_CONSENT_EVENTS = (
+    select(func.count())
+    .where(
+        t.consent_events.c.person_id == bindparam("b_person"),
+        (t.consent_events.c.workspace_id + 0) == bindparam("b_ws"),  # plan by person, not ws
+    )
+    .scalar_subquery()
+)
+_MARK_SENT_IF_CONSENT = _MARK_SENT.where(bindparam("b_consents") == _CONSENT_EVENTS)
+_FINISH = _owned_update(OutboxStatus.PENDING).values(
+    status=bindparam("b_status"),
+    attempts=_o.attempts + 1,
+    locked_until=None,
+    last_reason=bindparam("b_reason"),
+    updated_at=bindparam("b_now"),
+)
+_SUPPRESS = _owned_update(OutboxStatus.PENDING).values(
+    status=bindparam("b_status"),
+    locked_until=None,
+    last_reason=bindparam("b_reason"),
+    updated_at=bindparam("b_now"),
+)
+
+
+def _back_to_pending(status: OutboxStatus, attempts: Any) -> Any:
+    return _owned_update(status).values(
+        status=_PENDING,
+        available_at=bindparam("b_at"),
+        attempts=attempts,
+        locked_by=None,
+        locked_until=None,
+        message_id=None,
+        last_reason=bindparam("b_reason"),
+        updated_at=bindparam("b_now"),
+    )
+
+
+_DEFER = _back_to_pending(OutboxStatus.PENDING, _o.attempts)
+_RETRY = _back_to_pending(OutboxStatus.PENDING, _o.attempts + 1)
+_REVERT_SENT = _back_to_pending(OutboxStatus.SENT, _o.attempts)
+_PARK_SENT = _owned_update(OutboxStatus.SENT).values(
+    status=OutboxStatus.PARKED.value,
+    last_reason=bindparam("b_reason"),
+    updated_at=bindparam("b_now"),
+)
+_INSERT_LEDGER = insert(t.deliveries)
+_INTERACTION_INSERTS: dict[str, Any] = {}
+
+
+def _insert_interaction(dialect: str) -> Any:
+    found = _INTERACTION_INSERTS.get(dialect)
+    if found is None:
+        make = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        found = make(t.interactions).on_conflict_do_nothing(
+            index_elements=["workspace_id", "idempotency_key"]
+        )
+        _INTERACTION_INSERTS[dialect] = found
+    return found

@@ -58,11 +58,19 @@ def send_email(
     reason = f"sent to the SMTP server; {why}" if why else "sent to the SMTP server"
 
     def record(conn: Connection, message_id: str, at: datetime) -> str | None:
-        if FactsRepository(conn, ws).consent_event_count(facts.person_id) != facts.consent_count:
-            return CONSENT_CHANGED
         repo = OutboxRepository(conn, ws)
-        if not repo.mark_sent(row.id, me, message_id=message_id, reason=reason, now=at):
-            return LOST_RACE
+        marked = repo.mark_sent_if_consent_unchanged(
+            row.id,
+            me,
+            person_id=facts.person_id,
+            consent_events=facts.consent_count,
+            message_id=message_id,
+            reason=reason,
+            now=at,
+        )
+        if not marked:
+            consents = FactsRepository(conn, ws).consent_event_count(facts.person_id)
+            return CONSENT_CHANGED if consents != facts.consent_count else LOST_RACE
         repo.record(row, LedgerStatus.SENT, reason=reason, at=at, message_id=message_id)
         payload = {**delivery.timeline, "message_id": message_id}
         record_timeline_sent(conn, ws, row, person_id=facts.person_id, at=at, payload=payload)
