@@ -167,6 +167,7 @@ class Summary:
     rows: int = 0
     rows_rejected: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # this process's CPU time (stable on a shared machine)
     rejects_path: str | None = None
     counts: dict[str, Tally] = field(default_factory=lambda: {k: Tally() for k in KINDS})
 
@@ -189,6 +190,7 @@ class Summary:
             "rows": self.rows,
             "rows_rejected": self.rows_rejected,
             "seconds": round(self.seconds, 3),
+            "cpu_seconds": round(self.cpu_seconds, 3),
             "rows_per_second": round(self.rows_per_second),
             "rejects_file": self.rejects_path,
             "counts": {

@@ -108,7 +108,7 @@ class Importer:
         self.products_seen: dict[str, ProductSeen] = {}
         self.run_id: int | None = None
         self.summary = Summary(kind.value, fmt.value, str(path), "")
-        self._started = 0.0
+        self._started = self._cpu_started = 0.0
         self._applied = 0
 
     def _open(self) -> OrdersFile | CustomersFile:
@@ -124,13 +124,11 @@ class Importer:
         opened = self._open()
         try:
             if isinstance(opened, OrdersFile):
-                key = getattr(opened.assembler, "layout", None)
-                key_column = key.column["order_id"] if key is not None else "order_id"
                 yield from batching.order_batches(
                     opened.items(),
                     lambda: opened.source.position,
                     rows=self.batch_rows,
-                    key_column=key_column,
+                    key_column=opened.assembler.key_column,
                 )
             else:
                 yield from batching.customer_batches(
@@ -142,6 +140,7 @@ class Importer:
     # -- the run -------------------------------------------------------------------------------
     def start(self, conn: Connection, ws: Workspace) -> None:
         self._started = time.perf_counter()
+        self._cpu_started = time.process_time()
         self.summary.workspace = ws.name
         if self.read_ahead is None:
             # PostgreSQL works in its own process while we read the next batch; SQLite works in
@@ -190,6 +189,7 @@ class Importer:
             finish_products(repo, self.tally, self.products_seen, utcnow())
         self.summary.counts = self.tally.totals()
         self.summary.seconds = time.perf_counter() - self._started
+        self.summary.cpu_seconds = time.process_time() - self._cpu_started
         if self.run_id is not None:
             repo.finish_run(
                 self.run_id, self.summary.as_dict(), self.summary.rows_rejected, utcnow()

@@ -46,6 +46,8 @@ def check_layout(path: Path) -> None:
 
 
 class CdnowOrders:
+    key_column = "customer_id"
+
     def __init__(self) -> None:
         self.columns: tuple[str, ...] | None = None
         self._seen: dict[tuple[str, str], int] = {}

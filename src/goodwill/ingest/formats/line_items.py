@@ -59,6 +59,7 @@ class LineItemOrders:
         self.layout = layout
         self.source = source
         self.key_index = layout.index["order_id"]
+        self.key_column = layout.column["order_id"]
         blank = layout.width  # the extra empty cell appended to every row
         self.order_values: Callable[[list[str]], tuple[str, ...]] = itemgetter(
             *(layout.index.get(f, blank) for f in ORDER_LEVEL)
