@@ -19,7 +19,9 @@ is the merge bucket. The CDNOW tables of the papers use daily merging in weekly 
 
 Transactions after ``observation_end`` are rejected (an :class:`AnalyticsError` says how many),
 because a silent cut usually hides a wrong date or time zone; pass ``after_end="drop"`` to
-exclude them on purpose. Null ids or times and negative or non-finite values are rejected.
+exclude them on purpose. Null ids or times and negative or non-finite values are rejected
+(net refunds first); zero values are kept (free orders are purchases), but
+:class:`~goodwill.analytics.GammaGamma` refuses repeat buyers whose mean spend is 0.
 """
 
 from __future__ import annotations
