@@ -20,11 +20,23 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+GW = GOODWILL_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/goodwill
+
 demo: $(STAMP)
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
-	GOODWILL_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/goodwill init
-	GOODWILL_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/goodwill demo generate --customers $(DEMO_CUSTOMERS) --seed 42
-	GOODWILL_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/goodwill demo overview
+	$(GW) init
+	$(GW) demo generate --customers $(DEMO_CUSTOMERS) --seed 42
+	$(GW) score
+	$(GW) journeys enable win-back-high-value
+	$(GW) journeys enable review-request
+	$(GW) journeys enable thank-you-first-order
+	$(GW) worker --once --quiet
+	$(GW) demo overview
+	$(GW) report --html demo-report.html
+	@echo
+	@echo "Explore: export GOODWILL_DATABASE_URL=sqlite:///$(DEMO_DB); source $(BIN)/activate"
+	@echo "  goodwill report | goodwill tasks | goodwill journeys list | goodwill deliveries"
+	@echo "  open demo-report.html for the relationship report with charts"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q
