@@ -127,7 +127,7 @@ def summarize(
                     ids, customer_col, first, n_periods, pb, pv, cal_bi, end_bi, scale
                 )
             )
-    out = pl.concat(parts) if len(parts) > 1 else parts[0]
+    out = pl.concat(parts, rechunk=False) if len(parts) > 1 else parts[0]  # no copy
     if value_col is None:
         out = out.drop(
             [c for c in ("monetary_value", "monetary_value_holdout") if c in out.columns]
