@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Group
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -23,6 +24,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from goodwill.cli.app import app
 from goodwill.cli.output import console, err_console, print_json
@@ -85,17 +87,16 @@ def _fields_help(fields: dict[str, str]) -> str:
     return "Generic CSV fields: " + ", ".join(fields) + "."
 
 
-def format_summary(summary: Summary) -> Table:
-    """The end-of-import table (pure: builds, never prints)."""
-    rate = f"{summary.rows_per_second:,.0f} rows/s" if summary.seconds else ""
-    table = Table(
-        title=(
-            f"Imported {summary.file} ({summary.kind}, {summary.format}) into "
-            f"{summary.workspace}: {summary.rows:,} rows, {summary.rows_rejected:,} rejected, "
-            f"{summary.seconds:.1f} s {rate}"
-        ),
-        title_justify="left",
+def format_summary(summary: Summary) -> Group:
+    """The end-of-import report: one line, then a table per kind (pure: builds, never prints)."""
+    head = Text.assemble(
+        ("Imported ", ""),
+        (f"{summary.kind} ", "bold"),
+        (f"from {summary.file} ({summary.format}) into workspace {summary.workspace}: ", ""),
+        (f"{summary.rows:,} rows, {summary.rows_rejected:,} rejected, ", ""),
+        (f"{summary.seconds:.1f} s ({summary.rows_per_second:,.0f} rows/s)", ""),
     )
+    table = Table(show_edge=False, pad_edge=False)
     for col in ("kind", "created", "updated", "unchanged", "rejected"):
         table.add_column(col, justify="left" if col == "kind" else "right")
     for kind in KINDS:
@@ -108,7 +109,7 @@ def format_summary(summary: Summary) -> Table:
                 f"{t.unchanged:,}",
                 f"{t.rejected:,}",
             )
-    return table
+    return Group(head, table)
 
 
 def _progress(enabled: bool, total: int, units: str) -> Any:
