@@ -31,6 +31,7 @@ def _timed(fn: Any, repeat: int) -> tuple[Any, list[float]]:
     times = []
     out = None
     for _ in range(repeat):
+        out = None  # drop the previous result first: peak memory is per call
         t0, c0 = time.perf_counter(), time.process_time()
         out = fn()
         times.append(time.perf_counter() - t0)
