@@ -104,6 +104,66 @@ def peer_csv_pass(path: Path) -> dict[str, float]:
     return {"rows": rows, "wall_seconds": round(wall, 2), "cpu_seconds": round(cpu, 2)}
 
 
+def ceiling(url: str, lines: int, batch_rows: int) -> dict[str, float]:
+    """The database alone: insert rows shaped like an import of ``lines`` Shopify lines
+    (0.4 orders, 1 order line and 1.3 interactions per line, random customers) through the same
+    bulk path, pre-built, with no parsing or lookups.  No importer can beat this figure."""
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    from goodwill.db import tables as t
+    from goodwill.db.engine import make_engine, unit_of_work
+    from goodwill.db.migrate import upgrade
+    from goodwill.ingest.order_writer import INTERACTION_COLUMNS, LINE_COLUMNS, ORDER_COLUMNS
+    from goodwill.ingest.repository import IngestRepository
+    from goodwill.workspaces.service import get_or_create
+
+    engine = make_engine(url)
+    upgrade(engine)
+    rng = random.Random(1)
+    customers = max(lines // 10, 1)
+    t0 = datetime(2024, 1, 1, tzinfo=UTC)
+    with unit_of_work(engine) as conn:
+        ws = get_or_create(conn, "default")
+        repo = IngestRepository(conn, ws)
+        now = repo.ts(t0)
+        ids = repo.allocate(t.persons, customers)
+        repo.insert(
+            t.persons,
+            ("id", "workspace_id", "first_seen_at", "created_at", "updated_at"),
+            [(i, ws.id, now, now, now) for i in ids],
+        )
+    started, cpu = time.perf_counter(), time.process_time()
+    done = 0
+    while done < lines:
+        with unit_of_work(engine) as conn:
+            repo = IngestRepository(conn, ws)
+            repo.tune_for_bulk()
+            n = min(batch_rows, lines - done) * 2 // 5
+            order_ids = repo.allocate(t.orders, n)
+            orders, items, events = [], [], []
+            for oid in order_ids:
+                pid = rng.randrange(1, customers + 1)
+                at = repo.ts(t0 + timedelta(minutes=oid))
+                orders.append((oid, ws.id, pid, "shopify", f"#{oid}", "fulfilled", "paid", "USD",
+                               1000, 0, 0, 0, 1000, 0, at, at, at, None, None, None, None,
+                               "0" * 32, now))  # fmt: skip
+                for k in (1, 2, 3) if oid % 2 else (1, 2):
+                    items.append((ws.id, oid, k, None, f"SKU-{k}", "Mug", 1, 500, 0))
+                for stage in ("placed", "paid", "fulfilled") if oid % 4 else ("placed", "paid"):
+                    events.append((ws.id, pid, oid, at, f"order.{stage}", "", "",
+                                   f'{{"order":"#{oid}"}}', "shopify",
+                                   f"shopify:order:#{oid}:{stage}", now))  # fmt: skip
+            repo.insert(t.orders, ORDER_COLUMNS, orders)
+            repo.insert(t.order_lines, LINE_COLUMNS, items)
+            repo.insert(t.interactions, INTERACTION_COLUMNS, events)
+            done += len(items)
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    engine.dispose()
+    return {"lines": done, "wall_seconds": round(wall, 1), "cpu_seconds": round(cpu, 1),
+            "lines_per_second": round(done / wall)}  # fmt: skip
+
+
 def head(path: Path, lines: int) -> Path:
     """The first ``lines`` data lines (whole orders: the cut moves to the next order)."""
     out = path.with_name(f"{path.stem}_head{lines}.csv")
@@ -140,7 +200,20 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/goodwill-bench"))
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--pg-database", default="goodwill_bench")
+    parser.add_argument(
+        "--ceiling", action="store_true", help="only measure the database alone (see ceiling())"
+    )
     args = parser.parse_args()
+    if args.ceiling:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        for backend in args.backends.split(","):
+            url = (
+                fresh_sqlite(args.workdir, "bench_ceiling")
+                if backend == "sqlite"
+                else fresh_postgres(args.pg_url, args.pg_database)
+            )
+            print(backend, json.dumps(ceiling(url, args.lines, args.batch_rows)), flush=True)
+        return
     args.workdir.mkdir(parents=True, exist_ok=True)
     full = generate(args.workdir, args.lines, args.customers, args.seed)
     small = head(full, args.small)
