@@ -216,7 +216,7 @@ class OutboxRepository:
         writes).  Returns whether it was written."""
         stmt = _insert_interaction(self.conn.dialect.name)
         result = self.conn.execute(stmt, {"workspace_id": self.ws, **values})
-        return bool(result.rowcount == 1)
+        return result.first() is not None  # RETURNING id: a row only when it was inserted
 
     # -- the person's tags (a ``tag`` intent) --------------------------------------------------
 
@@ -322,8 +322,10 @@ def _insert_interaction(dialect: str) -> Any:
     found = _INTERACTION_INSERTS.get(dialect)
     if found is None:
         make = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        found = make(t.interactions).on_conflict_do_nothing(
-            index_elements=["workspace_id", "idempotency_key"]
+        found = (
+            make(t.interactions)
+            .on_conflict_do_nothing(index_elements=["workspace_id", "idempotency_key"])
+            .returning(t.interactions.c.id)
         )
         _INTERACTION_INSERTS[dialect] = found
     return found

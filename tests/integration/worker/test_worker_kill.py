@@ -1,5 +1,5 @@
 """Nothing lost, nothing twice: `goodwill worker` SIGKILLed at random moments while it sends
-3,000 emails to a real SMTP server, restarted until the outbox drains.  Runs on SQLite and, when
+2,000 emails (GOODWILL_KILLTEST_MESSAGES) to a real SMTP server, restarted until the outbox drains.  Runs on SQLite and, when
 GOODWILL_TEST_POSTGRES_URL is set, on PostgreSQL.  Repeated runs: see killkit.py."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from tests.integration.worker import killkit
 
-MESSAGES = int(os.environ.get("GOODWILL_KILLTEST_MESSAGES", "3000"))
-KILLS = int(os.environ.get("GOODWILL_KILLTEST_KILLS", "8"))
+MESSAGES = int(os.environ.get("GOODWILL_KILLTEST_MESSAGES", "2000"))
+KILLS = int(os.environ.get("GOODWILL_KILLTEST_KILLS", "6"))
 SEED = int(os.environ.get("GOODWILL_KILLTEST_SEED", "20261123"))
 
 
