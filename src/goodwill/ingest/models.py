@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -107,7 +107,7 @@ class OrderGroup:
     external_id: str
     line: int
     content_hash: str
-    rows: list[tuple[int, list[str]]]
+    rows: list[tuple[int, Sequence[str]]]  # (line, the fields the format uses)
     parser: Callable[[OrderGroup], OrderRecord | list[Reject]]
     problems: list[Reject] = field(default_factory=list)  # rows that could not be read
 

@@ -7,13 +7,15 @@ changed (see :class:`~goodwill.ingest.models.OrderGroup`).  An order with any ba
 whole: the bad cells are reported, and each other row of the order with "not imported".
 
 Hot path: rows get one extra empty cell, so a field the file lacks reads as that blank cell and
-every row yields all fields in a fixed order (one ``itemgetter`` call, tuple unpacking).
+every row yields all fields in a fixed order (one ``itemgetter`` call, tuple unpacking).  A group
+keeps only those fields of each row (:data:`ORDER_LEVEL` then :data:`LINE_FIELDS`), not the
+file's 79 columns, so a batch stays small.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from operator import itemgetter
 from typing import Any
@@ -33,6 +35,7 @@ ORDER_LEVEL = (
     "paid_at", "fulfilled_at", "delivered_at", "cancelled_at", "refunded_at", "returned_at",
     "subtotal", "discount", "shipping", "tax", "total", "refunded_amount", "billing_phone",
 )  # fmt: skip
+_N_ORDER = len(ORDER_LEVEL)
 _STAMPS = ("paid_at", "fulfilled_at", "delivered_at", "cancelled_at", "refunded_at", "returned_at")
 _AMOUNTS = ("subtotal", "discount", "shipping", "tax", "total", "refunded_amount")
 
@@ -78,8 +81,9 @@ class LineItemOrders:
         width, key_index = self.layout.width, self.key_index
         key_column = self.layout.column["order_id"]
         current: str | None = None
-        rows: list[tuple[int, list[str]]] = []
+        rows: list[tuple[int, Sequence[str]]] = []
         problems: list[Reject] = []
+        order_values, line_values = self.order_values, self.line_values
         for line, row in records:
             problem = None
             if len(row) != width:
@@ -100,21 +104,21 @@ class LineItemOrders:
                 if rows:
                     yield self._group(current or "", rows, problems)
                 current, rows, problems = key, [], []
-            rows.append((line, row))
+            rows.append((line, order_values(row) + line_values(row)))
             if problem is not None:
                 problems.append(problem)
         if rows:
             yield self._group(current or "", rows, problems)
 
     def _group(
-        self, key: str, rows: list[tuple[int, list[str]]], problems: list[Reject]
+        self, key: str, rows: list[tuple[int, Sequence[str]]], problems: list[Reject]
     ) -> OrderGroup:
-        order_values, line_values, blank = self.order_values, self.line_values, self.blank
+        blank, n = self.blank, _N_ORDER
         parts = [self.prefix]
         for _line, row in rows:
-            given = order_values(row)
+            given = row[:n]
             parts.append("" if given == blank else "\x1f".join(given))
-            parts.append("\x1f".join(line_values(row)))
+            parts.append("\x1f".join(row[n:]))
         parts.extend(p.reason for p in problems)
         digest = hashlib.blake2b("\x1e".join(parts).encode(), digest_size=16).hexdigest()
         return OrderGroup(key, rows[0][0], digest, rows, self.parse, problems)
@@ -125,9 +129,9 @@ class LineItemOrders:
             return self._rejected(group, list(group.problems))
         errors: list[Reject] = []
         first_line, first = group.rows[0]
-        given = self.order_values(first)
+        given = tuple(first[:_N_ORDER])
         for line, row in group.rows[1:]:
-            other = self.order_values(row)
+            other = tuple(row[:_N_ORDER])
             if other != self.blank and other != given:
                 self._conflicts(group, given, other, line, errors)
         record = self._order(group, [s.strip() for s in given], first_line, errors)
@@ -243,7 +247,7 @@ class LineItemOrders:
         parse_minor = values.parse_minor
         out: list[LineItem] = []
         for line, row in group.rows:
-            sku, name, qty_raw, price_raw, discount_raw = (s.strip() for s in self.line_values(row))
+            sku, name, qty_raw, price_raw, discount_raw = (s.strip() for s in row[_N_ORDER:])
             if not sku and not name:
                 col = column["product_name"] if self.layout.has("product_name") else column["sku"]
                 errors.append(Reject(line, col, "", f"{col} is empty"))
