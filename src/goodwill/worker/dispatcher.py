@@ -149,7 +149,14 @@ class Dispatcher:
         if not rows:
             return stats
         with self.conn.begin():
-            facts = load_facts(self.conn, self.ws, rows, now=now, window=cfg.policy.window)
+            facts = load_facts(
+                self.conn,
+                self.ws,
+                rows,
+                now=now,
+                window=cfg.policy.window,
+                budgeted=cfg.policy.weekly_budget is not None,
+            )
         self.handle(rows, facts, now, stop=stop, stats=stats)
         checkpoint(self.conn)
         return stats

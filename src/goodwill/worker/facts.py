@@ -145,8 +145,11 @@ def load_facts(
     *,
     now: datetime,
     window: timedelta,
+    budgeted: bool = True,
 ) -> dict[int, PersonFacts]:
-    """Facts for every person the rows are for, keyed by the row's ``person_id``."""
+    """Facts for every person the rows are for, keyed by the row's ``person_id``.
+    ``budgeted=False`` (no workspace budget) skips counting waiting messages unless someone in
+    the batch has a ``max_per_week`` of their own."""
     repo = FactsRepository(conn, workspace)
     wanted = {r.person_id for r in rows}
     person_rows, effective = _effective_ids(repo, wanted)
@@ -195,8 +198,9 @@ def load_facts(
         facts[int(r.person_id)].sends.append(
             PastSend(as_utc(r.occurred_at), Priority(int(r.priority)))
         )
-    for r in repo.waiting(ids, now):
-        facts[int(r.person_id)].waiting[int(r.priority)] = int(r[2])
+    if budgeted or any(f.max_per_week is not None for f in facts.values()):
+        for r in repo.waiting(ids, now):  # only a budget looks at what is waiting
+            facts[int(r.person_id)].waiting[int(r.priority)] = int(r[2])
     return {requested: facts[eff] for requested, eff in effective.items()}
 
 
