@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -333,9 +333,13 @@ def dispatch(
     now: datetime,
     limit: int,
     registry: ChannelRegistry,
+    policy: GuardrailPolicy | None = None,
     config: DispatchConfig | None = None,
 ) -> DispatchStats:
-    """One pass on a fresh connection (the worker loop keeps a :class:`Dispatcher` instead)."""
+    """One pass on a fresh connection (the worker loop keeps a :class:`Dispatcher` instead).
+    ``policy`` overrides the configuration's guardrail policy."""
     cfg = config or DispatchConfig(worker_id=worker_id)
+    if policy is not None:
+        cfg = replace(cfg, policy=policy, worker_id=worker_id)
     with Dispatcher(engine, workspace, registry, cfg) as dispatcher:
         return dispatcher.run_pass(now, limit=limit)

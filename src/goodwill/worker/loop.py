@@ -28,6 +28,7 @@ from sqlalchemy import Engine
 from goodwill.channels.registry import ChannelRegistry, build_registry
 from goodwill.config import Settings
 from goodwill.db.engine import unit_of_work
+from goodwill.errors import GoodwillError
 from goodwill.kit.clock import utcnow
 from goodwill.worker.dispatcher import DispatchConfig, Dispatcher
 from goodwill.worker.models import DispatchStats
@@ -145,7 +146,9 @@ def run_worker(
                 if stop.is_set():
                     break
                 if scheduler is not None:
-                    report.scheduled[ws.name] = _summary(scheduler(engine, ws.name, clock()))
+                    report.scheduled[ws.name] = _schedule(
+                        scheduler, engine, ws.name, clock(), keep_going=not options.once
+                    )
                 if ws.id not in dispatchers:
                     dispatchers[ws.id] = Dispatcher(engine, ws, channels, config)
                     stack.callback(dispatchers[ws.id].close)
@@ -157,6 +160,23 @@ def run_worker(
             if options.once or stop.wait(options.poll):
                 break
     return report
+
+
+def _schedule(
+    scheduler: Scheduler, engine: Engine, workspace: str, now: datetime, *, keep_going: bool
+) -> Any:
+    """One scheduler pass.  A long-running worker that hits an unexpected error there logs it
+    and still dispatches what is already in the outbox (the pass is retried next iteration);
+    ``--once`` lets it surface."""
+    try:
+        return _summary(scheduler(engine, workspace, now))
+    except GoodwillError:
+        raise
+    except Exception as exc:
+        if not keep_going:
+            raise
+        log.exception("scheduler pass for workspace %s failed", workspace)
+        return {"error": f"{type(exc).__name__}: {exc}"}
 
 
 def _drain(
