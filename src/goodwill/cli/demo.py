@@ -59,6 +59,8 @@ def run_generation(
         summary.add(rows, kinds)
         if on_batch is not None:
             on_batch(batch.index + 1, spec.batch_count)
+    with unit_of_work(engine) as conn:
+        service.finish(conn, ws, list(summary.rows))
     summary.seconds = perf_counter() - started
     return summary
 

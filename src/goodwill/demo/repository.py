@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Table, delete, exists, select
+from sqlalchemy import Connection, Table, delete, exists, select, text
 
 from goodwill.db.bulk import allocate_ids, insert_rows
 from goodwill.db.tables import metadata
@@ -84,6 +84,14 @@ class DemoRepository:
         columns += [_values(c) for c in frame.columns.values()]
         insert_rows(self.conn, table, names, zip(*columns, strict=True))
         return allocated
+
+    def refresh_statistics(self, tables: list[str]) -> None:
+        """After a bulk load, give PostgreSQL's planner fresh statistics (SQLite plans well
+        without them; autovacuum would get there too, later)."""
+        if self.conn.dialect.name != "postgresql":
+            return
+        for name in tables:
+            self.conn.execute(text(f'ANALYZE "{metadata.tables[name].name}"'))
 
     def write_batch(self, batch: Batch) -> dict[str, int]:
         ids: dict[str, np.ndarray] = {}

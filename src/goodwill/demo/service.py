@@ -55,6 +55,11 @@ def write_batch(
     return rows, dict(kinds)
 
 
+def finish(conn: Connection, workspace: Workspace, tables: list[str]) -> None:
+    """After the last batch: refresh the planner's statistics on the tables written."""
+    DemoRepository(conn, workspace).refresh_statistics(tables)
+
+
 def _month_start(value: datetime, months_back: int) -> datetime:
     index = value.year * 12 + value.month - 1 - months_back
     return value.replace(
