@@ -37,6 +37,7 @@ ORDER_LEVEL = (
 )  # fmt: skip
 _N_ORDER = len(ORDER_LEVEL)
 _STAMPS = ("paid_at", "fulfilled_at", "delivered_at", "cancelled_at", "refunded_at", "returned_at")
+_LINE_AMOUNTS = ("unit_price", "line_discount")
 _AMOUNTS = ("subtotal", "discount", "shipping", "tax", "total", "refunded_amount")
 
 
@@ -213,10 +214,7 @@ class LineItemOrders:
             cell(values.parse_timestamp, raw, name, line, errors) if raw else None
             for name, raw in zip(_STAMPS, stamp_raws, strict=True)
         ]
-        amounts: list[int | None] = [
-            cell(values.parse_minor, raw, name, line, errors, cur, digits) if raw else None
-            for name, raw in zip(_AMOUNTS, amount_raws, strict=True)
-        ]
+        amounts = self._amounts(amount_raws, _AMOUNTS, cur, digits, line, errors)
         lines = self._lines(group, cur, digits, errors) if self.has_lines else []
         if errors or placed_at is None or currency is None:
             return None
@@ -244,7 +242,6 @@ class LineItemOrders:
         self, group: OrderGroup, currency: str, digits: int, errors: list[Reject]
     ) -> list[LineItem]:
         column = self.column
-        parse_minor = values.parse_minor
         out: list[LineItem] = []
         for line, row in group.rows:
             sku, name, qty_raw, price_raw, discount_raw = (s.strip() for s in row[_N_ORDER:])
@@ -260,21 +257,38 @@ class LineItemOrders:
             except (values.FieldError, ValueError) as exc:
                 reason = exc.reason if isinstance(exc, values.FieldError) else "not a quantity"
                 errors.append(Reject(line, column["quantity"], qty_raw, reason))
-            price = (
-                self._cell(parse_minor, price_raw, "unit_price", line, errors, currency, digits)
-                if price_raw
-                else 0
-            )
-            discount = (
-                self._cell(
-                    parse_minor, discount_raw, "line_discount", line, errors, currency, digits
-                )
-                if discount_raw
-                else 0
+            price, discount = self._amounts(
+                (price_raw, discount_raw), _LINE_AMOUNTS, currency, digits, line, errors
             )
             if len(errors) == bad:
                 key = values.product_key(sku, name)
-                out.append(LineItem(key, sku or None, name or sku, quantity, price, discount))
+                out.append(
+                    LineItem(key, sku or None, name or sku, quantity, price or 0, discount or 0)
+                )
+        return out
+
+    def _amounts(
+        self,
+        raws: Sequence[str],
+        names: Sequence[str],
+        currency: str,
+        digits: int,
+        line: int,
+        errors: list[Reject],
+    ) -> list[int | None]:
+        """Amounts in minor units (None when blank); the parser is cached, so the repeated
+        prices and "0.00" of an export cost a dictionary lookup."""
+        parse_minor = values.parse_minor
+        out: list[int | None] = []
+        for raw, name in zip(raws, names, strict=True):
+            if not raw:
+                out.append(None)
+                continue
+            try:
+                out.append(parse_minor(raw, currency, digits))
+            except values.FieldError as exc:
+                errors.append(Reject(line, self.column[name], raw, exc.reason))
+                out.append(None)
         return out
 
     def _external(self, raw: str) -> str:
