@@ -102,6 +102,8 @@ def test_help_lists_the_generic_csv_fields(cli: Cli) -> None:
          "--map applies to --format csv only"),
         (["orders", "{data}/csv/orders_other_shop.csv", "--format", "csv", "--map", "Qty=qty"],
          "unknown field 'qty'"),
+        (["orders", "{data}/shopify/orders_export.csv", "--format", "shopify", "--rejects",
+          "{tmp}/nowhere/r.csv"], "cannot write the rejects file"),
     ],
 )  # fmt: skip
 def test_whole_file_problems_are_one_error_line_and_exit_code_1(

@@ -84,7 +84,12 @@ BatchOption = Annotated[
 
 
 def _fields_help(fields: dict[str, str]) -> str:
-    return "Generic CSV fields: " + ", ".join(fields) + "."
+    return (
+        "Re-running an import is safe (nothing is duplicated), so an interrupted import is "
+        "finished by running it again. Bad rows go to the rejects file and the rest is "
+        "imported; --strict imports nothing if any row is bad.\n\n"
+        "Generic CSV fields: " + ", ".join(fields) + "."
+    )
 
 
 def format_summary(summary: Summary) -> Group:

@@ -20,6 +20,10 @@ def default_path(source: Path) -> Path:
 
 class RejectsFile:
     def __init__(self, path: Path) -> None:
+        if not path.parent.is_dir():
+            raise ImportFileError(
+                f"cannot write the rejects file {path}: no directory {path.parent}"
+            )
         self.path = path
         self.count = 0
         self._fh: IO[str] | None = None
