@@ -120,6 +120,8 @@ class Dispatcher:
         )
         self.conn = engine.connect()
         configure_session(self.conn, async_commit=config.async_commit)
+        #: Channels found unreachable in the current pass (their other messages wait).
+        self._down: dict[ChannelKind, DeliveryResult] = {}
 
     def close(self) -> None:
         if not self.conn.closed:
@@ -174,6 +176,7 @@ class Dispatcher:
         docstring)."""
         stats = stats if stats is not None else DispatchStats(claimed=len(rows))
         cfg = self.config
+        self._down = {}
         recorder = Recorder(
             self.conn, self.ws, worker_id=cfg.worker_id, now=now, stats=stats, retry=cfg.retry
         )
@@ -320,7 +323,13 @@ class Dispatcher:
         }
         delivery = Delivery(row, message, facts, decision.reason, timeline)
         if isinstance(adapter, SmtpEmailChannel):
-            send_email(adapter, delivery, recorder)
+            down = self._down.get(channel)
+            if down is not None:  # this pass already found the server unreachable
+                recorder.attempt_failed(row, down)
+                return
+            result = send_email(adapter, delivery, recorder)
+            if result is not None:
+                self._down[channel] = result
         else:
             send_at_least_once(adapter, delivery, recorder)
 

@@ -46,12 +46,18 @@ def _sent_reason(decision_reason: str, result: DeliveryResult) -> str:
     return f"{result.reason}; {why}" if why else result.reason
 
 
+def unreachable(result: DeliveryResult, *, committed: bool) -> bool:
+    """The server could not be reached at all (no SMTP reply, nothing committed): the next
+    messages of this pass would only wait for the same timeout."""
+    return result.status is DeliveryStatus.TRANSIENT and result.code is None and not committed
+
+
 def send_email(
     channel: SmtpEmailChannel, delivery: Delivery, recorder: Recorder
-) -> LedgerStatus | None:
-    """Send with the commit point before the final dot.  Returns the ledger status written
-    (``None`` when another worker owned the row, or consent changed and the lease was given
-    back for a fresh look)."""
+) -> DeliveryResult | None:
+    """Send with the commit point before the final dot; the outcome is recorded here.  Returns
+    the channel's result when the server could not be reached (see :func:`unreachable`), so
+    the caller can spare the rest of the batch the same wait; ``None`` otherwise."""
     row, facts = delivery.row, delivery.facts
     ws, me = recorder.ws, recorder.me
     why = delivery.reason.removeprefix("send: ")
@@ -87,21 +93,23 @@ def send_email(
             if result is None or not result.ok:
                 raise
             # The server has the message; the database did not confirm the commit.
-            return _re_record_sent(delivery, recorder, reason, result)
+            _re_record_sent(delivery, recorder, reason, result)
+            return None
     if hook.committed:
         if result.ok:
             recorder.stats.count(LedgerStatus.SENT)
             facts.note_sent(recorder.now, row.priority)
-            return LedgerStatus.SENT
-        recorder.attempt_failed(row, result, committed=True)
-        return LedgerStatus.FAILED
+        else:
+            recorder.attempt_failed(row, result, committed=True)
+        return None
     if hook.declined == CONSENT_CHANGED:
         recorder.release([row.id])
         return None
     if hook.declined is not None:
         recorder.stats.lost_race += 1
         return None
-    return _not_sent(row, result, recorder)
+    _not_sent(row, result, recorder)
+    return result if unreachable(result, committed=False) else None
 
 
 def _re_record_sent(

@@ -440,3 +440,27 @@ def test_sms_without_a_provider_is_suppressed_and_transactional_needs_no_consent
     assert state(engine, sms)[1][0].reason == "suppressed: sms channel not configured"
     assert state(engine, receipt)[0].status == "sent"
     assert sink.received[0]["List-Unsubscribe"] is None
+
+
+def test_an_unreachable_server_is_tried_once_per_pass(
+    engine: Engine, ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from goodwill.channels.email import SmtpEmailChannel
+
+    rows = [add(engine, ws, k.message_intent(customer(engine, ws))) for _ in range(3)]
+    opened: list[int] = []
+    real_open = SmtpEmailChannel._open
+
+    def counting_open(self: SmtpEmailChannel) -> Any:
+        opened.append(1)
+        return real_open(self)
+
+    monkeypatch.setattr(SmtpEmailChannel, "_open", counting_open)
+    stats = run(engine, ws, k.email_registry(k.free_port()))  # nothing listens there
+    assert stats.by_status == {"failed": 3}
+    assert len(opened) == 1
+    for row_id in rows:
+        row, [entry] = state(engine, row_id)
+        assert (row.status, row.attempts) == ("pending", 1)
+        assert entry.reason.startswith("cannot reach SMTP server 127.0.0.1")
+        assert "retry 2 of 8" in entry.reason
