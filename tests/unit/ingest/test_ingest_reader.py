@@ -34,7 +34,7 @@ def test_describe_fingerprints_the_file(tmp_path: Path) -> None:
     ("content", "message"),
     [
         (b"PK\x03\x04rest", "spreadsheet"),
-        (gzip.compress(b"Name\n"), "gzip"),
+        (gzip.compress(b"Name\n", mtime=0), "gzip"),
         (b"Name,Email\n#1,\x00\n", "NUL bytes"),
         (b"Name,Email\n#1,caf\xe9\n", "not UTF-8"),
     ],
