@@ -109,7 +109,8 @@ class Importer:
         self.run_id: int | None = None
         self.summary = Summary(kind.value, fmt.value, str(path), "")
         self._started = self._cpu_started = 0.0
-        self._applied = 0
+        self._written = 0  # rows this run has created so far
+        self._analyze_at = 1
 
     def _open(self) -> OrdersFile | CustomersFile:
         if self.kind is ImportKind.ORDERS:
@@ -172,13 +173,18 @@ class Importer:
         """Write one batch (inside the caller's transaction); returns its rejects."""
         repo = IngestRepository(conn, ws)
         repo.tune_for_bulk()
-        self._applied += 1
-        if self._applied & (self._applied - 1) == 0:  # batches 1, 2, 4, 8...: tables doubled
+        if self._written >= self._analyze_at:
+            # what this run wrote has doubled since the planner last looked: a fresh table grows
+            # from nothing, and stale estimates would turn key lookups into scans
             repo.refresh_statistics(WRITTEN[self.kind])
+            self._analyze_at = 2 * self._written
         if self.kind is ImportKind.ORDERS:
             rejects = self._apply_orders(repo, batch)
         else:
             rejects = self._apply_customers(repo, batch)
+        self._written = sum(t.created for t in self.tally.counts.values()) + len(
+            self.tally.created["people"]
+        )
         self.summary.rows += batch.rows
         self.summary.rows_rejected += rejected_rows(rejects)
         return rejects
