@@ -67,6 +67,14 @@ def future_purchases(
             1.0 - np.exp((a - 1.0) * log_one_minus_z) * hyp,
         )
         out = c / (a - 1.0) * bracket
+        bad = ~np.isfinite(out) & (t > 0)
+        if bad.any():
+            # Large a and b (little heterogeneity in drop-out) overflow 2F1 above; Euler's
+            # transformation gives the same product as (1-z)^(x+r) 2F1(x+r, b+x+1-shift; c; z),
+            # whose parameters stay tame there.
+            euler = hyp2f1_stable(x[bad] + r, b + x[bad] + 1.0 - shift, c[bad], z[bad])
+            log_term = (x[bad] + r) * log_one_minus_z[bad] + np.log(np.abs(euler))
+            out[bad] = c[bad] / (a - 1.0) * -np.expm1(log_term)
     return np.asarray(np.where(t > 0, out, 0.0), dtype=np.float64)
 
 

@@ -141,7 +141,9 @@ def compress(columns: tuple[FloatArray, ...], weights: FloatArray) -> Customers:
         return Customers(columns, weights)
     names = [f"c{i}" for i in range(len(columns))]
     df = pl.DataFrame({**dict(zip(names, columns, strict=True)), "w": weights})
-    grouped = df.group_by(names).agg(pl.col("w").sum())
+    # sorted: a hash group-by returns groups in a different order each run, and the fit must give
+    # the same numbers for the same data (likelihood sums are order-sensitive in the last bits)
+    grouped = df.group_by(names).agg(pl.col("w").sum()).sort(names)
     if grouped.height > 0.9 * n:
         return Customers(columns, weights)
     return Customers(
