@@ -30,7 +30,11 @@ Crash analysis (a worker killed at any instant):
   straight into the dot (the decisive write is the last WAL frame); on PostgreSQL the
   ``COMMIT`` is *sent* without waiting for its answer (libpq's asynchronous API), the dot
   follows at once, and the answer is collected afterwards, so the window is the gap between
-  two ``send()`` calls (a few microseconds).  ``tests/killtest`` measures it.
+  two ``send()`` calls (a few microseconds; the ``COMMIT`` waits on a corked socket so the
+  server is not woken before the dot).  Both start the commit on a fresh time slice
+  (``os.sched_yield()``), since a process preempted inside the window keeps it open while it
+  waits for a CPU.  ``tests/integration/worker/test_worker_kill.py`` measures it; see
+  ``docs/adr/0030-exactly-once-email.md``.
 
 On PostgreSQL the price of not waiting is the opposite, rarer case: if the ``COMMIT`` fails
 after the dot went out (the database crashed or the connection broke at that instant), the
