@@ -127,6 +127,14 @@ class JourneyRepository:
         ).scalar()
         return bool(got)
 
+    def refresh_statistics(self, *tables: str) -> None:
+        """PostgreSQL: ANALYZE tables a burst has grown, so the planner keeps using the indexes
+        (a stale row estimate turns the cursor and person lookups into scans; quadratic in a
+        large pass).  SQLite's planner does not need it here."""
+        if self.conn.dialect.name == "postgresql":
+            for name in tables:
+                self.conn.execute(text(f'ANALYZE "{t.metadata.tables[name].name}"'))
+
     def cursor(self) -> Any | None:
         c = t.journey_cursors.c
         return self.conn.execute(select(t.journey_cursors).where(c.workspace_id == self.ws)).first()

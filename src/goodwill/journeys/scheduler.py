@@ -44,6 +44,8 @@ from goodwill.workspaces.repository import WorkspaceRepository
 from goodwill.workspaces.service import Workspace, get_existing
 
 BATCH = 2000
+#: a burst of this many full batches refreshes PostgreSQL's planner statistics once
+ANALYZE_EVERY = 10
 FIRST_DATE_LOOKBACK = timedelta(days=1)
 
 
@@ -254,6 +256,7 @@ def _enrol_and_advance(
 def _events_phase(
     engine: Engine, ws: Workspace, lib: JourneyLibrary, now: datetime, stats: PassStats
 ) -> None:
+    batches = 0
     while True:
         with unit_of_work(engine) as conn:
             repo = JourneyRepository(conn, ws)
@@ -271,6 +274,9 @@ def _events_phase(
             rows = repo.interactions_after(last, BATCH)
             if not rows:
                 return
+            if len(rows) == BATCH and batches % ANALYZE_EVERY == 0:
+                repo.refresh_statistics("interactions", "persons", "enrolments", "outbox")
+            batches += 1
             batch = _Batch(repo, lib, now)
             batch.stats.events = len(rows)
             _enrol_and_advance(batch, _to_events(rows, repo), advance_active=True)
@@ -283,6 +289,7 @@ def _due_phase(
     engine: Engine, ws: Workspace, lib: JourneyLibrary, now: datetime, stats: PassStats
 ) -> None:
     after = 0
+    batches = 0
     while True:
         with unit_of_work(engine) as conn:
             repo = JourneyRepository(conn, ws)
@@ -292,6 +299,9 @@ def _due_phase(
             rows = repo.due_enrolments(now, BATCH, after)
             if not rows:
                 return
+            if len(rows) == BATCH and batches % ANALYZE_EVERY == 0:
+                repo.refresh_statistics("persons", "enrolments", "outbox")
+            batches += 1
             contexts = load_contexts(repo, [int(r.person_id) for r in rows])
             batch = _Batch(repo, lib, now)
             for r in rows:
