@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from goodwill.db.engine import make_engine
-from goodwill.workspaces.service import get_or_create
 from tests import builders as b
 from tests.e2e.conftest import Cli
+
+from goodwill.db.engine import make_engine
+from goodwill.workspaces.service import get_or_create
 
 
 def _person(db_url: str) -> int:
