@@ -184,9 +184,15 @@ class SmtpEmailChannel:
         finally:
             conn.close()
 
-    def send(self, message: OutboundMessage, commit: CommitHook | None = None) -> DeliveryResult:
+    def send(
+        self,
+        message: OutboundMessage,
+        commit: CommitHook | None = None,
+        on_dot: Callable[[], None] | None = None,
+    ) -> DeliveryResult:
         """Deliver ``message``.  With ``commit``, the final dot is written only if
-        ``commit(message_id)`` returns ``True`` (see the module docstring)."""
+        ``commit(message_id)`` returns ``True`` (see the module docstring); ``on_dot`` is called
+        right after the dot was written, before the server's answer is read."""
         if message.channel != _EMAIL:
             raise ValueError(f"a {message.channel} message was given to the email channel")
         self.last_committed = False
@@ -206,7 +212,9 @@ class SmtpEmailChannel:
                             self._identity.sender_email, [message.to.strip()], built.data, options
                         )
                     else:
-                        self._send_with_commit(conn, message.to.strip(), built, options, commit)
+                        self._send_with_commit(
+                            conn, message.to.strip(), built, options, commit, on_dot
+                        )
                 except _Declined:
                     return DeliveryResult.transient(
                         _EMAIL,
@@ -273,6 +281,7 @@ class SmtpEmailChannel:
         built: BuiltEmail,
         options: list[str],
         commit: CommitHook,
+        on_dot: Callable[[], None] | None = None,
     ) -> None:
         """``sendmail`` taken apart so ``commit`` runs between the content and the final dot.
         Raises what ``sendmail`` raises, or :class:`_Declined`."""
@@ -318,6 +327,8 @@ class SmtpEmailChannel:
             raise _Declined
         self.last_committed = True
         sock.sendall(_END_OF_DATA)  # nothing between the commit and this line
+        if on_dot is not None:
+            on_dot()
         code, resp = conn.getreply()
         if code != 250:
             if code == 421:

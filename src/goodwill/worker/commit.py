@@ -71,6 +71,9 @@ class _SqliteEdge:
     def commit_now(self) -> None:
         self._raw.commit()
 
+    def release(self) -> None:
+        return None
+
     def settle(self) -> None:
         return None
 
@@ -80,7 +83,7 @@ class _PostgresEdge:
 
     The COMMIT is queued on a corked TCP socket (``TCP_CORK``): the bytes are in the kernel,
     so a worker killed from here on still commits (the kernel flushes them when it closes the
-    socket), but PostgreSQL is not woken until :meth:`settle` uncorks, after the dot.  Waking
+    socket), but PostgreSQL is not woken until :meth:`release` uncorks, right after the dot.  Waking
     the server first would invite the scheduler to run it in our place right between the
     COMMIT and the dot, stretching the window on a busy machine."""
 
@@ -97,10 +100,15 @@ class _PostgresEdge:
         while pgconn.flush() != 0:  # 1: more to send (non-blocking connection)
             select.select([], [pgconn.socket], [])
 
-    def settle(self) -> None:
+    def release(self) -> None:
+        """Let the queued COMMIT go (called right after the dot, so PostgreSQL commits while
+        the SMTP server is answering)."""
         cork, self._cork = self._cork, None
         if cork is not None:
             _uncork(cork)
+
+    def settle(self) -> None:
+        self.release()
         if not self._pending:
             return
         self._pending = False
@@ -233,6 +241,10 @@ class EmailCommit:
             raise
         self.committed = True
         return True
+
+    def dot_written(self) -> None:
+        """Pass as ``on_dot``: the final dot is out, the database may see the commit now."""
+        self._edge.release()
 
     def settle(self) -> None:
         """Collect the commit's answer (PostgreSQL) and close the transaction object.  Raises

@@ -85,7 +85,7 @@ def send_email(
     hook = EmailCommit(recorder.conn, record, lambda: recorder.now)
     result: DeliveryResult | None = None
     try:
-        result = channel.send(delivery.message, commit=hook)
+        result = channel.send(delivery.message, commit=hook, on_dot=hook.dot_written)
     finally:
         try:
             hook.settle()

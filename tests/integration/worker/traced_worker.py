@@ -27,7 +27,9 @@ def _install(path: str) -> None:
 
     original = email_module.SmtpEmailChannel._send_with_commit
 
-    def traced(self: Any, conn: Any, to: str, built: Any, options: Any, commit: Any) -> None:
+    def traced(
+        self: Any, conn: Any, to: str, built: Any, options: Any, commit: Any, on_dot: Any = None
+    ) -> None:
         def hook(message_id: str) -> bool:
             trace("content", message_id)
             return bool(commit(message_id))
@@ -46,7 +48,7 @@ def _install(path: str) -> None:
 
         conn.getreply = getreply
         try:
-            original(self, conn, to, built, options, hook)
+            original(self, conn, to, built, options, hook, on_dot)
         finally:
             conn.getreply = real_getreply
 
