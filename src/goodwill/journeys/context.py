@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from goodwill.journeys.models import ImportantDate, PersonContext
 from goodwill.journeys.repository import JourneyRepository
+from goodwill.kit.money import minor_digits
 
 
 def clv_decile(percentile: float) -> int:
@@ -16,16 +17,18 @@ def clv_decile(percentile: float) -> int:
 
 def load_contexts(repo: JourneyRepository, person_ids: Sequence[int]) -> dict[int, PersonContext]:
     ids = sorted(set(person_ids))
+    currency, snapshots = repo.latest_scores(ids)
+    unit = float(10 ** minor_digits(currency))
     scores = {
         int(r.person_id): {
             "p_alive": float(r.p_alive),
-            "clv": int(r.clv_minor) / 100.0,
+            "clv": int(r.clv_minor) / unit,
             "clv_decile": clv_decile(float(r.clv_percentile)),
             "health": float(r.health),
             "segment": r.segment,
             **({"nps": int(r.nps_last)} if r.nps_last is not None else {}),
         }
-        for r in repo.latest_scores(ids)
+        for r in snapshots
     }
     accounts: dict[int, tuple[int, str | None]] = {}
     for r in repo.accounts_of(ids):

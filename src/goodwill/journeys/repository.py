@@ -216,13 +216,18 @@ class JourneyRepository:
             )
         return rows
 
-    def latest_scores(self, ids: Sequence[int]) -> list[Any]:
+    def latest_scores(self, ids: Sequence[int]) -> tuple[str, list[Any]]:
+        """The latest run's currency and its snapshots of ``ids``."""
         s, r = t.score_snapshots.c, t.score_runs.c
-        run = self.conn.execute(
-            select(r.id).where(r.workspace_id == self.ws).order_by(r.as_of.desc()).limit(1)
-        ).scalar()
-        if run is None:
-            return []
+        latest = self.conn.execute(
+            select(r.id, r.currency)
+            .where(r.workspace_id == self.ws)
+            .order_by(r.as_of.desc())
+            .limit(1)
+        ).first()
+        if latest is None:
+            return "USD", []
+        run = latest.id
         rows: list[Any] = []
         for chunk in _chunks(list(ids)):
             rows.extend(
@@ -238,7 +243,7 @@ class JourneyRepository:
                     ).where(s.run_id == run, s.person_id.in_(chunk))
                 )
             )
-        return rows
+        return str(latest.currency), rows
 
     def accounts_of(self, ids: Sequence[int]) -> list[Any]:
         m, a = t.memberships.c, t.accounts.c
@@ -415,7 +420,7 @@ class JourneyRepository:
         r = t.score_runs.c
         return list(
             self.conn.execute(
-                select(r.id, r.as_of)
+                select(r.id, r.as_of, r.currency)
                 .where(r.workspace_id == self.ws)
                 .order_by(r.as_of.desc(), r.id.desc())
                 .limit(limit)

@@ -13,12 +13,13 @@ from typing import Any
 from goodwill.journeys.context import clv_decile
 from goodwill.journeys.models import Event
 from goodwill.journeys.repository import JourneyRepository
+from goodwill.kit.money import minor_digits
 
 
-def _fields(row: Any) -> dict[str, Any]:
+def _fields(row: Any, unit: float) -> dict[str, Any]:
     return {
         "p_alive": round(float(row.p_alive), 3),
-        "clv": round(int(row.clv_minor) / 100.0, 2),
+        "clv": round(int(row.clv_minor) / unit, 2),
         "clv_decile": clv_decile(float(row.clv_percentile)),
         "health": round(float(row.health), 1),
         "segment": row.segment,
@@ -33,15 +34,16 @@ def score_events(
     if not runs or int(runs[0].id) <= after_run:
         return None
     latest = runs[0]
+    unit = float(10 ** minor_digits(latest.currency))
     previous: dict[int, dict[str, Any]] = {}
     if len(runs) > 1:
         for row in repo.run_snapshots(int(runs[1].id)):
-            previous[int(row.person_id)] = _fields(row)
+            previous[int(row.person_id)] = _fields(row, unit)
     at = min(now, datetime.combine(latest.as_of, time(23, 59, 59), tzinfo=UTC))
     events: dict[int, list[Event]] = {}
     for row in repo.run_snapshots(int(latest.id)):
         pid = int(row.person_id)
-        fields = _fields(row)
+        fields = _fields(row, unit)
         before = previous.get(pid, {})
         out = [
             Event("score.updated", at, {**fields, "previous": before}, f"score:{latest.id}:{pid}")

@@ -5,16 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from goodwill.db import tables as t
-from goodwill.kit.clock import as_utc
 from goodwill.people.models import MERGE_UNIQUE_KEYS
 from goodwill.workspaces.service import Workspace
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    return None if value is None else as_utc(value)
 
 
 class PeopleRepository:
@@ -237,29 +232,6 @@ class PeopleRepository:
 
     def insert_interaction(self, values: dict[str, Any]) -> None:
         self.conn.execute(insert(t.interactions).values(workspace_id=self.ws, **values))
-
-    def search(self, text: str, limit: int) -> list[Any]:
-        p, i = t.persons.c, t.identities.c
-        like = f"%{text.lower()}%"
-        return list(
-            self.conn.execute(
-                select(p.id, p.first_name, p.last_name)
-                .where(
-                    p.workspace_id == self.ws,
-                    p.merged_into_id.is_(None),
-                    or_(
-                        func.lower(p.first_name + " " + p.last_name).like(like),
-                        p.id.in_(
-                            select(i.person_id).where(
-                                and_(i.workspace_id == self.ws, i.value.like(like))
-                            )
-                        ),
-                    ),
-                )
-                .order_by(p.id)
-                .limit(limit)
-            )
-        )
 
     def insert(self, table_name: str, values: dict[str, Any]) -> int:
         """Insert one row of a people-owned table (facts, notes, dates, preferences, links)."""

@@ -8,6 +8,7 @@ winner's fields, so merge followed by unmerge gives back the record as it was.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
@@ -262,7 +263,5 @@ def _jsonable(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def _parse_dt(value: str) -> Any:
-    from datetime import datetime
-
+def _parse_dt(value: str) -> datetime:
     return as_utc(datetime.fromisoformat(value))
