@@ -36,7 +36,8 @@ import smtplib
 import socket
 import ssl
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
 
@@ -59,6 +60,9 @@ _LEADING_DOT = re.compile(rb"(?m)^\.")
 
 #: ``commit(message_id) -> bool``: called once the content is with the server, before the dot.
 CommitHook = Callable[[str], bool]
+#: ``commit([(index, message_id), ...]) -> [go, ...]``: :meth:`SmtpEmailChannel.send_group`'s
+#: hook, called once per group when every transmitted message's content is with the server.
+GroupCommitHook = Callable[[list[tuple[int, str]]], list[bool]]
 
 
 class _Declined(Exception):
@@ -112,6 +116,7 @@ class SmtpEmailChannel:
         self._conn: smtplib.SMTP | None = None
         self._sent_on_conn = 0
         self._lock = threading.Lock()
+        self._pool: list[_Session | None] = []  # send_group's connections, by slot
         #: Whether the commit hook of the last ``send`` said yes (the dot was then written).
         self.last_committed = False
 
@@ -137,6 +142,10 @@ class SmtpEmailChannel:
     def close(self) -> None:
         with self._lock:
             self._drop(polite=True)
+            for session in list(self._pool):
+                if session is not None:
+                    self._drop_session(session, polite=True)
+            self._pool = []
 
     def _context(self) -> ssl.SSLContext:
         if self._ssl_context is None:
@@ -335,6 +344,249 @@ class SmtpEmailChannel:
                 self._drop()
             raise smtplib.SMTPDataError(code, resp)
 
+    # -- groups: several connections, one commit --------------------------------------------
+
+    def send_group(
+        self,
+        messages: Sequence[OutboundMessage],
+        commit: GroupCommitHook,
+        on_dot: Callable[[], None] | None = None,
+    ) -> list[DeliveryResult]:
+        """Deliver several messages at once, each on its own kept-open connection, with one
+        commit for all of them (group commit; see the module docstring for one message).
+
+        1. the envelope (MAIL, RCPT, DATA) goes out on every connection, in one write per
+           connection when the server advertises PIPELINING (RFC 2920), else one command at a
+           time (each step still runs on all connections before any answer is awaited);
+        2. each accepted message's content goes out, without the final dot;
+        3. ``commit([(index, message_id), ...])`` is called once for the messages whose
+           content is with the server and returns, for each, whether to go ahead;
+        4. the final dots are written for those (and only those) it said yes to, one after
+           the other with nothing in between; ``on_dot`` is called; the others' connections
+           are closed without the dot (the server discards them);
+        5. the servers' answers to the dots are read.
+
+        A failure (a refusal, a lost connection) touches only the message on that connection.
+        The hook is not called when no message got as far as step 3.  Returns one result
+        per message, in order; the caller knows from its hook which ones were committed."""
+        results: list[DeliveryResult | None] = [None] * len(messages)
+        built: list[BuiltEmail | None] = [None] * len(messages)
+        date = self._clock()
+        for i, message in enumerate(messages):
+            if message.channel != _EMAIL:
+                raise ValueError(f"a {message.channel} message was given to the email channel")
+            try:
+                built[i] = build_email(message, self._identity, date=date)
+            except InvalidRecipient as exc:
+                results[i] = DeliveryResult.permanent(_EMAIL, str(exc))
+        with self._lock:
+            jobs = [
+                _Job(i, message.to.strip(), b)
+                for i, (message, b) in enumerate(zip(messages, built, strict=True))
+                if b is not None
+            ]
+            ready = self._envelopes(jobs, results)
+            go = self._contents(ready, results)
+            if go:
+                self._commit_and_dot(go, commit, results, on_dot)
+        out: list[DeliveryResult] = []
+        for result in results:
+            assert result is not None
+            out.append(result)
+        return out
+
+    def _has_session(self, slot: int) -> bool:
+        return slot < len(self._pool) and self._pool[slot] is not None
+
+    def _session(self, slot: int) -> _Session:
+        while len(self._pool) <= slot:
+            self._pool.append(None)
+        found = self._pool[slot]
+        if found is None:
+            found = _Session(self._open(), slot)
+            self._pool[slot] = found
+        return found
+
+    def _drop_session(self, session: _Session, *, polite: bool = False) -> None:
+        if session.slot < len(self._pool) and self._pool[session.slot] is session:
+            self._pool[session.slot] = None
+        try:
+            if polite:
+                session.smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            pass
+        finally:
+            session.smtp.close()
+
+    def _envelopes(self, jobs: list[_Job], results: list[DeliveryResult | None]) -> list[_Job]:
+        """Step 1 for every job; returns the jobs whose DATA got 354 (the others' results
+        are set).  A reused connection found closed is replaced once, as in :meth:`send`."""
+        sender = self._identity.sender_email.strip()
+        todo = list(jobs)
+        ready: list[_Job] = []
+        for slot, job in enumerate(todo):
+            job.slot = slot
+        retried: set[int] = set()
+        unreachable: DeliveryResult | None = None
+        while todo:
+            started: list[_Job] = []
+            for job in todo:
+                if unreachable is not None and not self._has_session(job.slot):
+                    results[job.index] = unreachable  # the server cannot be reached: no retry
+                    continue
+                try:
+                    session = job.session = self._session(job.slot)
+                except Exception as exc:  # classified like send()'s failures
+                    results[job.index] = failed = _open_failure(exc, self._config)
+                    if failed.code is None:
+                        unreachable = failed
+                    continue
+                if job.built.smtputf8 and not session.smtputf8:
+                    results[job.index] = DeliveryResult.permanent(
+                        _EMAIL,
+                        f"the SMTP server cannot take the address {job.to!r} (no SMTPUTF8 support)",
+                    )
+                    continue
+                job.commands = session.envelope(sender, job.to, job.built)
+                job.step, job.error, job.failed_code = 0, None, None
+                started.append(job)
+            todo = []
+            while started:
+                for job in started:  # write this round's commands on every connection ...
+                    try:
+                        job.written = job.session_().send_commands(job.commands, job.step)
+                    except OSError as exc:
+                        job.error = exc
+                waiting: list[_Job] = []
+                for job in started:  # ... then read the answers
+                    outcome = self._envelope_answers(job) if job.error is None else None
+                    if job.error is not None:
+                        reused = job.session_().used > 0
+                        self._drop_session(job.session_())
+                        if reused and job.index not in retried:
+                            retried.add(job.index)
+                            todo.append(job)  # the server closed an idle connection
+                        else:
+                            results[job.index] = DeliveryResult.transient(
+                                _EMAIL, f"SMTP connection lost: {job.error}"
+                            )
+                    elif outcome is not None:
+                        results[job.index] = outcome
+                    elif job.step >= len(job.commands):
+                        ready.append(job)
+                    else:
+                        waiting.append(job)
+                started = waiting
+        return ready
+
+    def _envelope_answers(self, job: _Job) -> DeliveryResult | None:
+        """Read the answers to the commands just written; ``None`` while all went well."""
+        session = job.session_()
+        failure: DeliveryResult | None = None
+        got_354 = False
+        try:
+            for _ in range(job.written):
+                code, text = session.reply()
+                stage = _STAGES[job.step]
+                job.step += 1
+                if stage == "DATA" and code == 354:
+                    got_354 = True
+                elif code not in _EXPECTED[stage] and failure is None:
+                    failure = classify_reply(code, text, stage)
+                    job.failed_code = code
+        except (OSError, smtplib.SMTPException) as exc:
+            job.error = exc if isinstance(exc, OSError) else OSError(str(exc))
+            return None
+        if failure is None:
+            return None
+        if got_354 or job.failed_code == 421:  # no way back from DATA but to hang up
+            self._drop_session(session)
+        else:
+            try:
+                session.send_commands([b"RSET\r\n"], 0)
+                session.reply()
+            except (OSError, smtplib.SMTPException):
+                self._drop_session(session)
+        return failure
+
+    def _contents(self, jobs: list[_Job], results: list[DeliveryResult | None]) -> list[_Job]:
+        """Step 2: the content of each message, without the final dot."""
+        sent: list[_Job] = []
+        for job in jobs:
+            content = _LEADING_DOT.sub(b"..", job.built.data)
+            if not content.endswith(_CRLF):
+                content += _CRLF
+            try:
+                job.session_().sock.sendall(content)
+            except OSError as exc:
+                self._drop_session(job.session_())
+                results[job.index] = DeliveryResult.transient(
+                    _EMAIL, f"SMTP connection lost: {exc}"
+                )
+                continue
+            sent.append(job)
+        return sent
+
+    def _commit_and_dot(
+        self,
+        jobs: list[_Job],
+        commit: GroupCommitHook,
+        results: list[DeliveryResult | None],
+        on_dot: Callable[[], None] | None,
+    ) -> None:
+        """Steps 3 to 5."""
+        try:
+            answers = commit([(job.index, job.built.message_id) for job in jobs])
+        except BaseException:
+            for job in jobs:  # no dot: the server discards every message of the group
+                self._drop_session(job.session_())
+            raise
+        if len(answers) != len(jobs):
+            raise ValueError("the group commit hook must answer once per message")
+        going: list[_Job] = []
+        for job, yes in zip(jobs, answers, strict=True):
+            if yes:
+                going.append(job)
+            else:
+                self._drop_session(job.session_())
+                results[job.index] = DeliveryResult.transient(
+                    _EMAIL, "not sent: the commit hook declined; the SMTP transaction was abandoned"
+                )
+        socks = [job.session_().sock for job in going]
+        broken: dict[int, OSError] = {}
+        for n, sock in enumerate(socks):  # nothing between the commit and these lines
+            try:
+                sock.sendall(_END_OF_DATA)
+            except OSError as exc:
+                broken[n] = exc
+        if on_dot is not None:
+            on_dot()
+        for n, job in enumerate(going):
+            session = job.session_()
+            error: BaseException | None = broken.get(n)
+            if error is None:
+                try:
+                    code, text = session.reply()
+                except (OSError, smtplib.SMTPException) as exc:
+                    error = exc
+                else:
+                    if code == 250:
+                        results[job.index] = DeliveryResult.sent(_EMAIL, job.built.message_id)
+                        session.used += 1
+                        if session.used >= self._max_per_connection:
+                            self._drop_session(session, polite=True)
+                    else:
+                        if code == 421:
+                            self._drop_session(session)
+                        results[job.index] = classify_reply(code, text, "DATA")
+                    continue
+            self._drop_session(session)
+            results[job.index] = DeliveryResult.transient(
+                _EMAIL,
+                f"SMTP connection lost after the end of the message, before the server's "
+                f"answer ({error}); it may or may not have been accepted",
+            )
+
     def _abort(self, conn: smtplib.SMTP, code: int) -> None:
         if code == 421:
             self._drop()
@@ -348,3 +600,117 @@ class SmtpEmailChannel:
         if code == 421:  # the server is closing the connection
             self._drop()
         return classify_reply(code, text, stage)
+
+
+_STAGES = ("MAIL FROM", "RCPT", "DATA")
+_EXPECTED: dict[str, tuple[int, ...]] = {"MAIL FROM": (250,), "RCPT": (250, 251), "DATA": (354,)}
+
+
+class _Session:
+    """One of :meth:`SmtpEmailChannel.send_group`'s connections: ``smtplib`` opens it (EHLO,
+    STARTTLS, AUTH); afterwards commands and replies go straight over its socket, with this
+    object's own read buffer (``smtplib``'s reader is not used again)."""
+
+    __slots__ = ("buffer", "pipelining", "size", "slot", "smtp", "smtputf8", "sock", "used")
+
+    def __init__(self, smtp: smtplib.SMTP, slot: int) -> None:
+        if smtp.sock is None:  # pragma: no cover - _open returns a connected client
+            raise smtplib.SMTPServerDisconnected("not connected")
+        self.smtp = smtp
+        self.sock: socket.socket = smtp.sock
+        self.slot = slot
+        self.buffer = b""
+        self.used = 0
+        esmtp = bool(smtp.does_esmtp)
+        self.pipelining = esmtp and smtp.has_extn("pipelining")
+        self.smtputf8 = esmtp and smtp.has_extn("smtputf8")
+        self.size = esmtp and smtp.has_extn("size")
+
+    def envelope(self, sender: str, to: str, built: BuiltEmail) -> list[bytes]:
+        """MAIL, RCPT and DATA as wire lines.  Both addresses were checked by ``build_email``
+        (no spaces, brackets or line breaks)."""
+        extra = f" size={len(built.data)}" if self.size else ""
+        if built.smtputf8:
+            extra += " SMTPUTF8"
+        encoding = "utf-8" if built.smtputf8 else "ascii"
+        return [
+            f"MAIL FROM:<{sender}>{extra}\r\n".encode(encoding),
+            f"RCPT TO:<{to}>\r\n".encode(encoding),
+            b"DATA\r\n",
+        ]
+
+    def send_commands(self, commands: list[bytes], step: int) -> int:
+        """Write the commands from ``step`` on: all of them when the server pipelines, else
+        one.  Returns how many were written (as many answers to read)."""
+        chunk = commands[step:] if self.pipelining else commands[step : step + 1]
+        self.sock.sendall(b"".join(chunk))
+        return len(chunk)
+
+    def reply(self) -> tuple[int, bytes]:
+        """One complete (possibly multi-line) reply."""
+        while True:
+            start = 0
+            buffer = self.buffer
+            while True:
+                end = buffer.find(b"\r\n", start)
+                if end < 0:
+                    break
+                if end - start < 4 or buffer[start + 3 : start + 4] != b"-":  # the last line
+                    lines = buffer[:end].split(b"\r\n")
+                    self.buffer = buffer[end + 2 :]
+                    try:
+                        code = int(lines[-1][:3])
+                    except ValueError:
+                        raise smtplib.SMTPServerDisconnected(
+                            f"unreadable SMTP reply {lines[-1][:80]!r}"
+                        ) from None
+                    return code, b"\n".join(line[4:] for line in lines)
+                start = end + 2
+            data = self.sock.recv(65536)
+            if not data:
+                raise smtplib.SMTPServerDisconnected("connection closed by the server")
+            self.buffer += data
+
+
+@dataclass(slots=True, eq=False)
+class _Job:
+    """One message of a group on its way through :meth:`SmtpEmailChannel.send_group`."""
+
+    index: int
+    to: str
+    built: BuiltEmail
+    slot: int = 0
+    session: _Session | None = None
+    commands: list[bytes] = field(default_factory=list)
+    step: int = 0
+    written: int = 0
+    failed_code: int | None = None
+    error: OSError | None = None
+
+    def session_(self) -> _Session:
+        assert self.session is not None
+        return self.session
+
+
+def _open_failure(exc: BaseException, config: SmtpConfig) -> DeliveryResult:
+    """A connection that could not be opened, classified as :meth:`SmtpEmailChannel.send`
+    does."""
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return DeliveryResult.transient(
+            _EMAIL,
+            f"SMTP login refused ({_reply(exc.smtp_code, exc.smtp_error)}): "
+            "check the user and password in GOODWILL_SMTP_URL",
+            code=exc.smtp_code,
+        )
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return DeliveryResult.transient(
+            _EMAIL,
+            f"SMTP server lacks a needed extension ({exc}): "
+            "check starttls/smtps in GOODWILL_SMTP_URL",
+        )
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return classify_reply(exc.smtp_code, exc.smtp_error, "connect")
+    if isinstance(exc, smtplib.SMTPException | OSError):
+        where = f"{config.host}:{config.port}"
+        return DeliveryResult.transient(_EMAIL, f"cannot reach SMTP server {where}: {exc}")
+    raise exc

@@ -259,3 +259,85 @@ class EmailCommit:
             trans.rollback()
             raise
         trans.commit()  # the driver's transaction is already over: bookkeeping only
+
+
+class GroupCommit:
+    """The ``commit`` hook handed to :meth:`SmtpEmailChannel.send_group`: one transaction for
+    a group of emails whose contents the SMTP server holds (group commit).
+
+    ``record(conn, items, now)`` gets ``[(index, message_id), ...]``, writes inside the open
+    transaction what :class:`EmailCommit`'s ``record`` writes for one message, for every
+    message it accepts, and returns one entry per item: ``None`` to go ahead or a reason to
+    decline that message.  The declined ones are not written (their conditional update matched
+    nothing), so one commit covers exactly the messages whose dots will be written.  The
+    per-message argument of the module docstring is unchanged: the commit comes before any of
+    the group's dots; a worker killed before it leaves every row pending and no dot written.
+    The window (committed, dot not yet written) now ends with the group's last dot: one
+    ``send()`` of three bytes per message of the group after the commit.
+    After ``send_group`` returns, call :meth:`settle` (always)."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        record: Callable[[Connection, list[tuple[int, str]], datetime], list[str | None]],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._conn = conn
+        self._record = record
+        self._clock = clock
+        self._edge = commit_edge(conn)
+        self._trans: RootTransaction | None = None
+        self.called = False
+        self.committed = False
+        #: index -> reason, for the messages the hook declined.
+        self.declined: dict[int, str] = {}
+        #: indexes of the messages committed as sent.
+        self.accepted: set[int] = set()
+        self.at: datetime | None = None
+
+    def __call__(self, items: list[tuple[int, str]]) -> list[bool]:
+        if self.called:
+            raise RuntimeError("the commit hook of a group runs once")
+        self.called = True
+        self.at = self._clock()
+        self._trans = self._conn.begin()
+        try:
+            reasons = self._record(self._conn, items, self.at)
+            if len(reasons) != len(items):
+                raise RuntimeError("the group's record function must answer once per message")
+            for (index, _mid), reason in zip(items, reasons, strict=True):
+                if reason is None:
+                    self.accepted.add(index)
+                else:
+                    self.declined[index] = reason
+            if not self.accepted:
+                self._trans.rollback()
+                self._trans = None
+                return [False] * len(items)
+            os.sched_yield()  # see EmailCommit: start the commit on a fresh time slice
+            self._edge.commit_now()
+        except BaseException:
+            if self._trans is not None and self._trans.is_active:
+                self._trans.rollback()
+            self._trans = None
+            self.accepted.clear()
+            raise
+        self.committed = True
+        return [reason is None for reason in reasons]
+
+    def dot_written(self) -> None:
+        """Pass as ``on_dot``: the group's dots are out, the database may see the commit."""
+        self._edge.release()
+
+    def settle(self) -> None:
+        """As :meth:`EmailCommit.settle`."""
+        trans, self._trans = self._trans, None
+        if trans is None:
+            return
+        try:
+            self._edge.settle()
+        except CommitFailed:
+            self.committed = False
+            trans.rollback()
+            raise
+        trans.commit()

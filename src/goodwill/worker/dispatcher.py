@@ -58,7 +58,12 @@ from goodwill.worker.facts import PersonFacts, load_facts
 from goodwill.worker.models import ClaimedRow, DispatchStats
 from goodwill.worker.outcomes import Recorder
 from goodwill.worker.repository import OutboxRepository
-from goodwill.worker.sending import Delivery, send_at_least_once, send_email
+from goodwill.worker.sending import (
+    Delivery,
+    send_at_least_once,
+    send_email,
+    send_email_group,
+)
 from goodwill.workspaces.service import Workspace
 
 log = logging.getLogger(__name__)
@@ -81,6 +86,9 @@ class DispatchConfig:
     signing_key: str = "change-me-in-production"
     default_queue: str = "customer-care"
     async_commit: bool = False
+    #: Emails sent together with one commit before their final dots, each on its own SMTP
+    #: connection (:func:`goodwill.worker.sending.send_email_group`); 1 sends one at a time.
+    email_group: int = 32
 
     @classmethod
     def from_settings(cls, settings: Settings, *, worker_id: str, **over: Any) -> DispatchConfig:
@@ -122,6 +130,10 @@ class Dispatcher:
         configure_session(self.conn, async_commit=config.async_commit)
         #: Channels found unreachable in the current pass (their other messages wait).
         self._down: dict[ChannelKind, DeliveryResult] = {}
+        #: Emails composed and waiting to go out together (see ``DispatchConfig.email_group``).
+        self._group: list[Delivery] = []
+        self._group_people: set[int] = set()
+        self._group_channel: SmtpEmailChannel | None = None
 
     def close(self) -> None:
         if not self.conn.closed:
@@ -183,10 +195,42 @@ class Dispatcher:
         ordered = sorted(rows, key=lambda r: (-r.priority, r.available_at, r.id))
         for i, row in enumerate(ordered):
             if stop():
+                self._flush(recorder)
                 recorder.release([r.id for r in ordered[i:]])
                 break
-            self._one(row, facts[row.person_id], recorder)
+            person = facts[row.person_id]
+            if self._group_people and not self._group_people.isdisjoint(
+                (row.person_id, person.person_id)
+            ):
+                # The guardrails of this row must see the group's sends to the same person.
+                self._flush(recorder)
+            self._one(row, person, recorder)
+        self._flush(recorder)
         return stats
+
+    def _flush(self, recorder: Recorder) -> None:
+        """Send the waiting group of emails and record each one's outcome."""
+        group, channel = self._group, self._group_channel
+        self._group, self._group_people, self._group_channel = [], set(), None
+        if not group or channel is None:
+            return
+        try:
+            down = send_email_group(channel, group, recorder)
+        except GoodwillError:
+            raise
+        except Exception as exc:  # a bug must not stall the batch: each row is retried
+            log.exception("dispatching a group of %d emails failed", len(group))
+            if self.conn.in_transaction():
+                self.conn.rollback()
+            result = DeliveryResult.transient(
+                ChannelKind.EMAIL,
+                f"internal error while dispatching: {type(exc).__name__}: {exc}",
+            )
+            for delivery in group:
+                recorder.attempt_failed(delivery.row, result)
+            return
+        if down is not None:
+            self._down[ChannelKind.EMAIL] = down
 
     # -- one row ---------------------------------------------------------------------------------
 
@@ -326,6 +370,13 @@ class Dispatcher:
             down = self._down.get(channel)
             if down is not None:  # this pass already found the server unreachable
                 recorder.attempt_failed(row, down)
+                return
+            if self.config.email_group > 1:
+                self._group.append(delivery)
+                self._group_people.update((row.person_id, facts.person_id))
+                self._group_channel = adapter
+                if len(self._group) >= self.config.email_group:
+                    self._flush(recorder)
                 return
             result = send_email(adapter, delivery, recorder)
             if result is not None:

@@ -8,7 +8,7 @@ act on it (and, for email, must abandon the SMTP transaction; see :mod:`goodwill
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from goodwill.db import tables as t
 from goodwill.db.engine import is_postgres
+from goodwill.timeline.models import Kind
 from goodwill.worker.models import ClaimedRow, LedgerStatus, OutboxStatus
 from goodwill.workspaces.service import Workspace
 
@@ -329,3 +330,210 @@ def _insert_interaction(dialect: str) -> Any:
         )
         _INTERACTION_INSERTS[dialect] = found
     return found
+
+
+# -- a group's commit, on the raw driver connection ---------------------------------------------
+# The commit of a group of emails runs three statements for the whole group (not three per
+# message) and sends them straight to the driver: SQLAlchemy's per-statement work (compiling,
+# caching, result wrapping) cost more than the statements themselves.  Values go through the
+# same bind processors SQLAlchemy would apply (SQLite's datetime strings, JSON), so the rows
+# are the ones the Core statements above write.
+
+
+class SentGroupItem:
+    """One message of a group whose content the SMTP server holds, before the commit."""
+
+    __slots__ = ("consent_events", "message_id", "person_id", "reason", "row", "timeline")
+
+    def __init__(
+        self,
+        row: ClaimedRow,
+        *,
+        person_id: int,
+        consent_events: int,
+        message_id: str,
+        reason: str,
+        timeline: dict[str, Any],
+    ) -> None:
+        self.row = row
+        self.person_id = person_id
+        self.consent_events = consent_events
+        self.message_id = message_id
+        self.reason = clip(reason)
+        self.timeline = timeline
+
+
+class _Binds:
+    """The dialect's bind processors for the values a group writes."""
+
+    def __init__(self, dialect: Any) -> None:
+        self.postgres = dialect.name == "postgresql"
+        stamp = t.deliveries.c.occurred_at.type.dialect_impl(dialect).bind_processor(dialect)
+        payload = t.interactions.c.payload.type.dialect_impl(dialect).bind_processor(dialect)
+        self.stamp: Callable[[Any], Any] = stamp or _same
+        self.json: Callable[[Any], Any] = payload or _same
+        self.mark = "%s" if self.postgres else "?"
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+_BINDS: dict[str, _Binds] = {}
+
+
+def _binds(conn: Connection) -> _Binds:
+    found = _BINDS.get(conn.dialect.name)
+    if found is None:
+        found = _BINDS[conn.dialect.name] = _Binds(conn.dialect)
+    return found
+
+
+def _rows_sql(marks: str, n: int) -> str:
+    return ", ".join([f"({marks})"] * n)
+
+
+class GroupRepository:
+    """The writes of a group's commit (see :class:`goodwill.worker.commit.GroupCommit`)."""
+
+    def __init__(self, conn: Connection, workspace: Workspace) -> None:
+        self.conn = conn
+        self.ws = workspace.id
+        self.binds = _binds(conn)
+        self.raw: Any = conn.connection.driver_connection
+
+    def mark_sent(self, worker_id: str, items: Sequence[SentGroupItem], now: datetime) -> set[int]:
+        """Mark each row sent if this worker still owns it and the person's consent-event
+        count is still the one its facts were read with (as
+        :meth:`OutboxRepository.mark_sent_if_consent_unchanged`); returns the ids marked."""
+        b = self.binds
+        at = b.stamp(now)
+        cursor = self.raw.cursor()
+        try:
+            if b.postgres:
+                values = ", ".join(
+                    ["(%s::bigint, %s::text, %s::text, %s::bigint, %s::bigint)"] * len(items)
+                )
+                params: list[Any] = []
+                for item in items:
+                    params += [
+                        item.row.id,
+                        item.message_id,
+                        item.reason,
+                        item.person_id,
+                        item.consent_events,
+                    ]
+                cursor.execute(
+                    _PG_MARK_GROUP.format(values=values), [at, *params, self.ws, worker_id, self.ws]
+                )
+                return {int(r[0]) for r in cursor.fetchall()}
+            marked: set[int] = set()
+            for item in items:
+                cursor.execute(
+                    _SQLITE_MARK_ONE,
+                    (
+                        item.message_id,
+                        item.reason,
+                        at,
+                        item.row.id,
+                        self.ws,
+                        worker_id,
+                        item.consent_events,
+                        item.person_id,
+                        self.ws,
+                    ),
+                )
+                if cursor.rowcount == 1:
+                    marked.add(item.row.id)
+            return marked
+        finally:
+            cursor.close()
+
+    def record_sent(self, items: Sequence[SentGroupItem], now: datetime) -> None:
+        """The ledger entries (``sent``), one multi-row insert."""
+        if not items:
+            return
+        b = self.binds
+        at = b.stamp(now)
+        params: list[Any] = []
+        for item in items:
+            row = item.row
+            params += [
+                self.ws,
+                row.id,
+                row.person_id,
+                row.idempotency_key,
+                row.channel,
+                LedgerStatus.SENT.value,
+                item.reason,
+                item.message_id,
+                row.attempt,
+                at,
+            ]
+        marks = ", ".join([b.mark] * 10)
+        cursor = self.raw.cursor()
+        try:
+            cursor.execute(_INSERT_LEDGER_ROWS + _rows_sql(marks, len(items)), params)
+        finally:
+            cursor.close()
+
+    def add_interactions(
+        self, rows: Sequence[tuple[str, int, str, dict[str, Any]]], now: datetime
+    ) -> set[str]:
+        """``message.sent`` interactions ``(key, person_id, channel, payload)`` in one insert,
+        skipping keys that exist; returns the keys written."""
+        if not rows:
+            return set()
+        b = self.binds
+        at = b.stamp(now)
+        params: list[Any] = []
+        for key, person_id, channel, payload in rows:
+            params += [
+                self.ws,
+                person_id,
+                at,
+                Kind.MESSAGE_SENT.value,
+                channel,
+                "worker",
+                "goodwill",
+                b.json(payload),
+                key,
+                at,
+            ]
+        marks = ", ".join([b.mark] * 10)
+        sql = (
+            _INSERT_INTERACTION_ROWS
+            + _rows_sql(marks, len(rows))
+            + " ON CONFLICT (workspace_id, idempotency_key) DO NOTHING RETURNING idempotency_key"
+        )
+        cursor = self.raw.cursor()
+        try:
+            cursor.execute(sql, params)
+            return {str(r[0]) for r in cursor.fetchall()}
+        finally:
+            cursor.close()
+
+
+_PG_MARK_GROUP = (
+    "UPDATE outbox SET status = 'sent', message_id = v.mid, attempts = outbox.attempts + 1, "
+    "locked_until = NULL, last_reason = v.reason, updated_at = %s "
+    "FROM (VALUES {values}) AS v (id, mid, reason, person, consents) "
+    "WHERE outbox.id = v.id AND outbox.workspace_id = %s AND outbox.locked_by = %s "
+    "AND outbox.status = 'pending' AND v.consents = (SELECT count(*) FROM consent_events c "
+    "WHERE c.person_id = v.person AND c.workspace_id + 0 = %s) RETURNING outbox.id"
+)
+_SQLITE_MARK_ONE = (
+    "UPDATE outbox SET status = 'sent', message_id = ?, attempts = attempts + 1, "
+    "locked_until = NULL, last_reason = ?, updated_at = ? "
+    "WHERE id = ? AND workspace_id = ? AND locked_by = ? AND status = 'pending' "
+    "AND ? = (SELECT count(*) FROM consent_events "
+    "WHERE person_id = ? AND workspace_id + 0 = ?)"
+)
+_INSERT_LEDGER_ROWS = (
+    "INSERT INTO deliveries (workspace_id, outbox_id, person_id, idempotency_key, channel, "
+    "status, reason, message_id, attempt, occurred_at) VALUES "
+)
+_INSERT_INTERACTION_ROWS = (
+    "INSERT INTO interactions (workspace_id, person_id, occurred_at, kind, channel, actor, "
+    "source, payload, idempotency_key, recorded_at) VALUES "
+)

@@ -18,12 +18,12 @@ from sqlalchemy import Connection
 
 from goodwill.channels.base import Channel, DeliveryResult, DeliveryStatus, OutboundMessage
 from goodwill.channels.email import SmtpEmailChannel
-from goodwill.worker.commit import CommitFailed, EmailCommit
+from goodwill.worker.commit import CommitFailed, EmailCommit, GroupCommit
 from goodwill.worker.facts import PersonFacts
 from goodwill.worker.facts_repository import FactsRepository
 from goodwill.worker.models import ClaimedRow, LedgerStatus
-from goodwill.worker.outcomes import Recorder, record_timeline_sent
-from goodwill.worker.repository import OutboxRepository
+from goodwill.worker.outcomes import Recorder, record_timeline_sent, sent_key
+from goodwill.worker.repository import GroupRepository, OutboxRepository, SentGroupItem
 
 CONSENT_CHANGED = "consent changed while sending: checked again on the next pass"
 LOST_RACE = "another worker owns this message now"
@@ -110,6 +110,97 @@ def send_email(
         return None
     _not_sent(row, result, recorder)
     return result if unreachable(result, committed=False) else None
+
+
+def _sent_to_server(delivery: Delivery) -> str:
+    why = delivery.reason.removeprefix("send: ")
+    return f"sent to the SMTP server; {why}" if why else "sent to the SMTP server"
+
+
+def send_email_group(
+    channel: SmtpEmailChannel, deliveries: list[Delivery], recorder: Recorder
+) -> DeliveryResult | None:
+    """Send several emails with one commit before their final dots
+    (:meth:`SmtpEmailChannel.send_group`, :class:`~goodwill.worker.commit.GroupCommit`) and
+    record each one's outcome as :func:`send_email` does for one.  Returns a result when the
+    server could not be reached (see :func:`unreachable`), ``None`` otherwise."""
+    ws, me = recorder.ws, recorder.me
+
+    def record(conn: Connection, items: list[tuple[int, str]], at: datetime) -> list[str | None]:
+        group = [
+            SentGroupItem(
+                deliveries[i].row,
+                person_id=deliveries[i].facts.person_id,
+                consent_events=deliveries[i].facts.consent_count,
+                message_id=mid,
+                reason=_sent_to_server(deliveries[i]),
+                timeline={**deliveries[i].timeline, "message_id": mid},
+            )
+            for i, mid in items
+        ]
+        repo = GroupRepository(conn, ws)
+        marked = repo.mark_sent(me, group, at)
+        answers: list[str | None] = []
+        for item in group:
+            if item.row.id in marked:
+                answers.append(None)
+                continue
+            consents = FactsRepository(conn, ws).consent_event_count(item.person_id)
+            answers.append(CONSENT_CHANGED if consents != item.consent_events else LOST_RACE)
+        going = [item for item in group if item.row.id in marked]
+        repo.record_sent(going, at)
+        written = repo.add_interactions(
+            [(sent_key(i.row), i.person_id, i.row.channel, i.timeline) for i in going], at
+        )
+        for item in going:  # an earlier committed attempt holds the key: see record_timeline_sent
+            if sent_key(item.row) not in written:
+                record_timeline_sent(
+                    conn, ws, item.row, person_id=item.person_id, at=at, payload=item.timeline
+                )
+        return answers
+
+    hook = GroupCommit(recorder.conn, record, lambda: recorder.now)
+    results: list[DeliveryResult] | None = None
+    commit_failed = False
+    try:
+        results = channel.send_group(
+            [d.message for d in deliveries], commit=hook, on_dot=hook.dot_written
+        )
+    finally:
+        try:
+            hook.settle()
+        except CommitFailed:
+            if results is None:
+                raise
+            commit_failed = True
+    down: DeliveryResult | None = None
+    for i, (delivery, result) in enumerate(zip(deliveries, results, strict=True)):
+        row, facts = delivery.row, delivery.facts
+        if commit_failed and i in hook.accepted:
+            # The server may have the message; the database did not confirm the commit.
+            if result.ok:
+                _re_record_sent(delivery, recorder, _sent_to_server(delivery), result)
+            else:
+                _not_sent(row, result, recorder)
+            continue
+        if i in hook.accepted:
+            if result.ok:
+                recorder.stats.count(LedgerStatus.SENT)
+                facts.note_sent(recorder.now, row.priority)
+            else:
+                recorder.attempt_failed(row, result, committed=True)
+            continue
+        declined = hook.declined.get(i)
+        if declined == CONSENT_CHANGED:
+            recorder.release([row.id])
+            continue
+        if declined is not None:
+            recorder.stats.lost_race += 1
+            continue
+        _not_sent(row, result, recorder)
+        if down is None and unreachable(result, committed=False):
+            down = result
+    return down
 
 
 def _re_record_sent(
