@@ -27,3 +27,39 @@ def test_downgrade_one_step_then_upgrade_again(empty_db_url: str) -> None:
         check_no_pending(engine)
     finally:
         engine.dispose()
+
+
+def _partial_where(index: dict[str, object]) -> str | None:
+    options = index.get("dialect_options") or {}
+    assert isinstance(options, dict)
+    where = options.get("sqlite_where", options.get("postgresql_where"))
+    return None if where is None else str(where)
+
+
+def test_import_write_path_schema_and_its_downgrade(empty_db_url: str) -> None:
+    """0004: the account indexes are partial and the hot timeline columns have no foreign key;
+    one step down restores the full indexes and the foreign keys."""
+    engine = make_engine(empty_db_url)
+    try:
+        upgrade(engine)
+        insp = inspect(engine)
+        for table in ("interactions", "orders"):
+            index = next(
+                i for i in insp.get_indexes(table) if i["name"] == f"ix_{table}_account_id"
+            )
+            assert "account_id IS NOT NULL" in (_partial_where(dict(index)) or "")
+        fks = {tuple(fk["constrained_columns"]) for fk in insp.get_foreign_keys("interactions")}
+        assert fks == {("person_id",), ("account_id",)}
+        fks = {tuple(fk["constrained_columns"]) for fk in insp.get_foreign_keys("order_lines")}
+        assert fks == {("order_id",), ("product_id",)}
+
+        downgrade(engine, "0003")
+        insp = inspect(engine)
+        index = next(
+            i for i in insp.get_indexes("interactions") if i["name"] == "ix_interactions_account_id"
+        )
+        assert _partial_where(dict(index)) is None
+        fks = {tuple(fk["constrained_columns"]) for fk in insp.get_foreign_keys("interactions")}
+        assert fks == {("person_id",), ("account_id",), ("workspace_id",), ("order_id",)}
+    finally:
+        engine.dispose()

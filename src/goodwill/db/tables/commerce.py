@@ -1,6 +1,6 @@
 """Products, orders and order lines.  Money is integer minor units plus an ISO 4217 currency."""
 
-from sqlalchemy import BigInteger, Column, Integer, String, Table, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, UniqueConstraint
 
 from goodwill.db.tables._base import id_column, metadata, ref, ts, workspace_column
 
@@ -24,7 +24,7 @@ orders = Table(
     id_column(),
     workspace_column(),
     ref("person_id", "persons", nullable=False),
-    ref("account_id", "accounts"),
+    ref("account_id", "accounts", index=False),
     Column("source", String(64), nullable=False),
     Column("external_id", String(200), nullable=False),
     Column("status", String(16), nullable=False),
@@ -47,12 +47,18 @@ orders = Table(
     ts("updated_at", nullable=False),
     UniqueConstraint("workspace_id", "source", "external_id"),
 )
+Index(
+    "ix_orders_account_id",
+    orders.c.account_id,
+    sqlite_where=orders.c.account_id.isnot(None),
+    postgresql_where=orders.c.account_id.isnot(None),
+)
 
 order_lines = Table(
     "order_lines",
     metadata,
     id_column(),
-    workspace_column(),
+    workspace_column(foreign_key=False),
     ref("order_id", "orders", nullable=False, index=False),
     Column("line_no", Integer, nullable=False),
     ref("product_id", "products"),

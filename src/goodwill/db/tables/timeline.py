@@ -8,10 +8,10 @@ interactions = Table(
     "interactions",
     metadata,
     id_column(),
-    workspace_column(),
+    workspace_column(foreign_key=False),
     ref("person_id", "persons", nullable=False, index=False),
-    ref("account_id", "accounts"),
-    ref("order_id", "orders"),
+    ref("account_id", "accounts", index=False),
+    ref("order_id", "orders", foreign_key=False),
     ts("occurred_at", nullable=False),
     Column("kind", String(48), nullable=False),
     Column("channel", String(16), nullable=False, default=""),
@@ -23,6 +23,12 @@ interactions = Table(
     UniqueConstraint("workspace_id", "idempotency_key"),
 )
 Index("ix_interactions_person_time", interactions.c.person_id, interactions.c.occurred_at)
+Index(
+    "ix_interactions_account_id",
+    interactions.c.account_id,
+    sqlite_where=interactions.c.account_id.isnot(None),
+    postgresql_where=interactions.c.account_id.isnot(None),
+)
 Index(
     "ix_interactions_ws_kind_time",
     interactions.c.workspace_id,
