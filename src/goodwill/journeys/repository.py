@@ -3,14 +3,14 @@ reads the scheduler needs (new interactions, person snapshots for the engine).""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, text, update
 
 from goodwill.db import tables as t
-from goodwill.db.bulk import allocate_ids, insert_rows, update_rows
+from goodwill.db.bulk import allocate_ids
 from goodwill.workspaces.service import Workspace
 
 _IN = 500  # ids per IN (...) list, well under SQLite's variable limit
@@ -327,22 +327,42 @@ class JourneyRepository:
     def new_enrolment_ids(self, count: int) -> list[int]:
         return allocate_ids(self.conn, t.enrolments, count)
 
-    def insert_enrolments(self, rows: list[dict[str, Any]]) -> None:
+    def insert_enrolments(self, rows: list[tuple[Any, ...]]) -> None:
+        """New enrolments as tuples in :data:`ENROLMENT_COLUMNS` order: instants timezone-aware,
+        ``state`` already JSON text (see :func:`goodwill.journeys.serialization.json_text`)."""
         if rows:
-            cols = ["workspace_id", *rows[0]]
-            insert_rows(self.conn, t.enrolments, cols, ([self.ws, *r.values()] for r in rows))
+            _write(self.conn, "enrolments", ENROLMENT_COLUMNS, ENROLMENT_KINDS, self.ws, rows)
 
-    def update_enrolments(self, rows: list[dict[str, Any]]) -> None:
-        """Rows with ``id``, ``status``, ``state``, ``wake_at``, ``ended_at``."""
-        cols = ["status", "state", "wake_at", "ended_at"]
-        update_rows(self.conn, t.enrolments, cols, ([r[c] for c in cols] + [r["id"]] for r in rows))
+    def update_enrolments(self, rows: list[tuple[Any, ...]]) -> None:
+        """``(id, status, state JSON text, wake_at, ended_at)`` per enrolment, through the
+        driver's executemany (a pipeline on PostgreSQL)."""
+        if not rows:
+            return
+        raw: Any = self.conn.connection.dbapi_connection
+        postgres = self.conn.dialect.name == "postgresql"
+        ts = _pg_ts if postgres else _sqlite_ts
+        mark = "%s" if postgres else "?"
+        sql = (
+            f"UPDATE enrolments SET status = {mark}, state = {mark}, wake_at = {mark}, "
+            f"ended_at = {mark} WHERE id = {mark} AND workspace_id = {mark}"
+        )
+        ws = self.ws
+        data = [
+            (status, state, ts(wake), ts(ended), ident, ws)
+            for ident, status, state, wake, ended in rows
+        ]
+        cur = raw.cursor()
+        try:
+            cur.executemany(sql, data)
+        finally:
+            cur.close()
 
-    def insert_outbox(self, rows: list[dict[str, Any]]) -> None:
-        """Outbox rows; keys are unique per workspace and the scheduler holds the workspace lock,
-        so a key is only ever written by the pass that derived it."""
+    def insert_outbox(self, rows: list[tuple[Any, ...]]) -> None:
+        """Outbox rows as tuples in :data:`OUTBOX_COLUMNS` order (``payload`` already JSON text);
+        keys are unique per workspace and the scheduler holds the workspace lock, so a key is
+        only ever written by the pass that derived it."""
         if rows:
-            cols = ["workspace_id", *rows[0]]
-            insert_rows(self.conn, t.outbox, cols, ([self.ws, *r.values()] for r in rows))
+            _write(self.conn, "outbox", OUTBOX_COLUMNS, OUTBOX_KINDS, self.ws, rows)
 
     def enrolment_rows(self, person_id: int, journey_id: int) -> list[Any]:
         e = t.enrolments.c
@@ -436,3 +456,239 @@ class JourneyRepository:
                 ).where(s.workspace_id == self.ws, s.run_id == run_id)
             )
         )
+
+
+# -- raw writes for the scheduler's hot path ---------------------------------------------------
+# The scheduler writes every enrolment and intent of a batch at once.  These paths store exactly
+# what SQLAlchemy stores through the table definitions (UTC timestamps, JSON text, 0/1 booleans
+# on SQLite), so the rows read back identically; JSON arrives already encoded.  Column kinds:
+# i integer, s text, b boolean, j JSON text, t timestamp (timezone-aware or None).
+
+ENROLMENT_COLUMNS = (
+    "id",
+    "journey_id",
+    "version",
+    "person_id",
+    "status",
+    "holdout",
+    "trigger_key",
+    "state",
+    "wake_at",
+    "entered_at",
+    "ended_at",
+)
+ENROLMENT_KINDS = "iiiisbsjttt"
+OUTBOX_COLUMNS = (
+    "enrolment_id",
+    "person_id",
+    "idempotency_key",
+    "action",
+    "channel",
+    "purpose",
+    "priority",
+    "payload",
+    "status",
+    "available_at",
+    "attempts",
+    "last_reason",
+    "created_at",
+    "updated_at",
+)
+OUTBOX_KINDS = "iissssijstistt"
+assert len(ENROLMENT_KINDS) == len(ENROLMENT_COLUMNS) and len(OUTBOX_KINDS) == len(OUTBOX_COLUMNS)
+_COPY_CHUNK = 5000
+
+
+def _sqlite_ts(value: datetime | None) -> str | None:
+    """SQLAlchemy's SQLite text for a timestamp: naive UTC, always with microseconds."""
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:26]
+
+
+def _pg_ts(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def _copy_ts(value: datetime | None) -> str:
+    if value is None:
+        return "\\N"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.isoformat()
+
+
+def _copy_str(value: str | None) -> str:
+    """A text value in COPY's text format (backslash escapes; ``\\N`` is NULL)."""
+    if value is None:
+        return "\\N"
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        value = (
+            value.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
+    return value
+
+
+def _copy_json(value: str | None) -> str:
+    """JSON text has no raw tab, newline or carriage return (JSON escapes them), only
+    backslashes to double."""
+    if value is None:
+        return "\\N"
+    return value.replace("\\", "\\\\") if "\\" in value else value
+
+
+def _copy_int(value: int | None) -> str:
+    return "\\N" if value is None else str(int(value))
+
+
+def _copy_bool(value: bool | None) -> str:
+    return "\\N" if value is None else ("t" if value else "f")
+
+
+_COPY: dict[str, Callable[[Any], str]] = {
+    "i": _copy_int,
+    "s": _copy_str,
+    "b": _copy_bool,
+    "j": _copy_json,
+    "t": _copy_ts,
+}
+
+
+def _sqlite_bool(value: bool | None) -> int | None:
+    return None if value is None else (1 if value else 0)
+
+
+Ts = Callable[[datetime | None], Any]
+
+
+def _write(
+    conn: Connection,
+    table: str,
+    columns: Sequence[str],
+    kinds: str,
+    workspace_id: int,
+    rows: list[tuple[Any, ...]],
+) -> None:
+    """Insert ``rows`` (plus ``workspace_id``) with COPY on PostgreSQL, executemany on SQLite.
+
+    Timestamps are formatted once per distinct object in the call (the batch's ``now`` is one
+    object on every row), keyed by identity so equal instants with other offsets stay apart.
+    """
+    raw: Any = conn.connection.dbapi_connection
+    assert raw is not None
+    col_sql = ", ".join(f'"{c}"' for c in ("workspace_id", *columns))
+    memo: dict[int, Any] = {}
+    postgres = conn.dialect.name == "postgresql"
+    to_text = _copy_ts if postgres else _sqlite_ts
+
+    def ts(value: datetime | None) -> Any:
+        key = id(value)
+        text = memo.get(key)
+        if text is None:
+            text = memo[key] = to_text(value)
+        return text
+
+    if postgres:
+        ws = str(int(workspace_id))
+        make = COPY_LINES.get(table)
+        with raw.cursor() as cur, cur.copy(f'COPY "{table}" ({col_sql}) FROM STDIN') as copy:
+            for start in range(0, len(rows), _COPY_CHUNK):
+                chunk = rows[start : start + _COPY_CHUNK]
+                lines = make(ws, chunk, ts) if make else generic_copy_lines(kinds, ws, chunk, ts)
+                lines.append("")
+                copy.write("\n".join(lines))
+        return
+
+    make_rows = SQLITE_ROWS.get(table)
+    if make_rows is not None:
+        data = make_rows(workspace_id, rows, ts)
+    else:
+        data = generic_sqlite_rows(kinds, workspace_id, rows, ts)
+    marks = ", ".join("?" for _ in range(len(columns) + 1))
+    cur = raw.cursor()
+    try:
+        cur.executemany(f'INSERT INTO "{table}" ({col_sql}) VALUES ({marks})', data)
+    finally:
+        cur.close()
+
+
+def generic_copy_lines(kinds: str, ws: str, rows: list[tuple[Any, ...]], ts: Ts) -> list[str]:
+    """COPY text lines for ``rows`` (column kinds as in :data:`OUTBOX_KINDS`)."""
+    convert: list[Callable[[Any], Any]] = [ts if k == "t" else _COPY[k] for k in kinds]
+    return ["\t".join([ws, *[f(v) for f, v in zip(convert, row, strict=True)]]) for row in rows]
+
+
+def generic_sqlite_rows(
+    kinds: str, ws: int, rows: list[tuple[Any, ...]], ts: Ts
+) -> list[tuple[Any, ...]]:
+    """Driver parameters for ``rows`` on SQLite (column kinds as in :data:`OUTBOX_KINDS`)."""
+    special: dict[int, Callable[[Any], Any]] = {
+        i: (ts if k == "t" else _sqlite_bool) for i, k in enumerate(kinds) if k in "tb"
+    }
+    return [
+        (ws, *[special[i](v) if i in special else v for i, v in enumerate(row)]) for row in rows
+    ]
+
+
+# The two hot tables spelled out (one comprehension per batch instead of a loop per value); the
+# generic loop above is the reference, and a test checks both give the same rows.
+def _sqlite_outbox(ws: int, rows: list[tuple[Any, ...]], ts: Ts) -> list[tuple[Any, ...]]:
+    return [
+        (ws, e, p, key, act, ch, pur, pri, pay, st, ts(av), att, why, ts(cr), ts(up))
+        for e, p, key, act, ch, pur, pri, pay, st, av, att, why, cr, up in rows
+    ]
+
+
+def _sqlite_enrolments(ws: int, rows: list[tuple[Any, ...]], ts: Ts) -> list[tuple[Any, ...]]:
+    return [
+        (
+            ws,
+            i,
+            j,
+            v,
+            p,
+            st,
+            None if h is None else int(bool(h)),
+            key,
+            state,
+            ts(wk),
+            ts(en),
+            ts(ed),
+        )
+        for i, j, v, p, st, h, key, state, wk, en, ed in rows
+    ]
+
+
+def _copy_outbox(ws: str, rows: list[tuple[Any, ...]], ts: Ts) -> list[str]:
+    s, n, js = _copy_str, _copy_int, _copy_json
+    return [
+        f"{ws}\t{n(e)}\t{n(p)}\t{s(key)}\t{s(act)}\t{s(ch)}\t{s(pur)}\t{n(pri)}\t{js(pay)}"
+        f"\t{s(st)}\t{ts(av)}\t{n(att)}\t{s(why)}\t{ts(cr)}\t{ts(up)}"
+        for e, p, key, act, ch, pur, pri, pay, st, av, att, why, cr, up in rows
+    ]
+
+
+def _copy_enrolments(ws: str, rows: list[tuple[Any, ...]], ts: Ts) -> list[str]:
+    s, n, js, b = _copy_str, _copy_int, _copy_json, _copy_bool
+    return [
+        f"{ws}\t{n(i)}\t{n(j)}\t{n(v)}\t{n(p)}\t{s(st)}\t{b(h)}\t{s(key)}\t{js(state)}"
+        f"\t{ts(wk)}\t{ts(en)}\t{ts(ed)}"
+        for i, j, v, p, st, h, key, state, wk, en, ed in rows
+    ]
+
+
+SQLITE_ROWS: dict[str, Callable[[int, list[tuple[Any, ...]], Ts], list[tuple[Any, ...]]]] = {
+    "outbox": _sqlite_outbox,
+    "enrolments": _sqlite_enrolments,
+}
+COPY_LINES: dict[str, Callable[[str, list[tuple[Any, ...]], Ts], list[str]]] = {
+    "outbox": _copy_outbox,
+    "enrolments": _copy_enrolments,
+}
