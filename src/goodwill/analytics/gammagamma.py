@@ -146,7 +146,21 @@ class GammaGamma(FittedModel):
         if monetary_value is None:
             frequency, monetary_value = frame_columns(frequency, ("frequency", "monetary_value"))
         x, m = _spend_arrays(frequency, monetary_value)
+        return self._expected_spend(x, m)
+
+    def _expected_spend(self, x: FloatArray, m: FloatArray) -> FloatArray:
+        """:meth:`conditional_expected_average_value` on validated arrays (x whole, >= 0)."""
+        if m.shape[0] and float(m.min()) < 0:
+            raise AnalyticsError("monetary_value must be >= 0")
         p, q, g = self._p()
+        if q > 1:  # the denominator p x + q - 1 is then positive for every x >= 0
+            out = np.multiply(x, m)
+            out += g
+            out *= p
+            denom = np.multiply(x, p)
+            denom += q - 1
+            out /= denom
+            return out
         denom = p * x + q - 1
         with np.errstate(divide="ignore"):
             return np.where(denom > 0, p * (g + x * m) / np.where(denom > 0, denom, 1.0), math.inf)

@@ -126,8 +126,11 @@ def hyp2f1_series(a: ArrayLike, b: ArrayLike, c: ArrayLike, z: ArrayLike) -> Flo
     Used for the BG/NBD-family forecasts after Euler's transformation, where a and b are small
     and c grows with x: there ``scipy.special.hyp2f1`` returns ``inf`` for some valid inputs
     (e.g. 2F1(-0.5, -0.5; 99; 0.91) ~ 1.03). Each row sums until its terms fall below 1e-16 of
-    the total, once past the terms whose sign can still change.
+    the total, once past the terms whose sign can still change. With scalar ``a`` and ``b`` (the
+    forecasts' case) the loop does five in-place operations per term instead of eight.
     """
+    if np.ndim(a) == 0 and np.ndim(b) == 0:
+        return _series_scalar_ab(float(np.asarray(a)), float(np.asarray(b)), c, z)
     a, b, c, z = (
         np.asarray(v, dtype=np.float64).ravel()
         for v in np.broadcast_arrays(np.asarray(a), np.asarray(b), np.asarray(c), np.asarray(z))
@@ -157,6 +160,41 @@ def hyp2f1_series(a: ArrayLike, b: ArrayLike, c: ArrayLike, z: ArrayLike) -> Flo
     return total
 
 
+def _series_scalar_ab(a: float, b: float, c: ArrayLike, z: ArrayLike) -> FloatArray:
+    """:func:`hyp2f1_series` for scalar ``a``, ``b``: the term ratio is
+    (a+n)(b+n)/(n+1) (one scalar per step) times z/(c+n), updated in place."""
+    c_, z_ = np.broadcast_arrays(np.asarray(c, dtype=np.float64), np.asarray(z, dtype=np.float64))
+    shape = c_.shape
+    total = np.ones(c_.size)
+    active = np.flatnonzero(z_.ravel() > 0)
+    cc = c_.ravel()[active]
+    zz = z_.ravel()[active]
+    term = np.ones(active.shape[0])
+    acc = np.ones(active.shape[0])
+    tmp = np.empty(active.shape[0])
+    settle = max(-a, -b, 0.0) + 1.0
+    n = 0
+    while active.size and n < 1_000_000:
+        np.add(cc, n, out=tmp)
+        np.divide(zz, tmp, out=tmp)
+        tmp *= (a + n) * (b + n) / (n + 1.0)
+        term *= tmp
+        acc += term
+        n += 1
+        if (n % 8 and n > 2) or n <= settle:
+            continue  # compacting the active set costs more than a few extra terms
+        done = np.abs(term) <= 1e-17 * np.abs(acc)
+        if done.any():
+            total[active[done]] = acc[done]
+            keep = ~done
+            active = active[keep]
+            cc, zz, term, acc = cc[keep], zz[keep], term[keep], acc[keep]
+            tmp = tmp[: active.shape[0]]
+    if active.size:
+        total[active] = acc
+    return total.reshape(shape)
+
+
 _SERIES_MAX_Z = 0.95  # below this the series needs < ~800 terms
 
 
@@ -170,17 +208,26 @@ def hyp2f1_stable(a: ArrayLike, b: ArrayLike, c: ArrayLike, z: ArrayLike) -> Flo
         np.asarray(c, dtype=np.float64),
         np.asarray(z, dtype=np.float64),
     )
-    out = np.empty(z_.shape)
+    scalar_ab = np.ndim(a) == 0 and np.ndim(b) == 0
     near = z_ > _SERIES_MAX_Z
+    if not near.any():
+        if scalar_ab:
+            return _series_scalar_ab(float(np.asarray(a)), float(np.asarray(b)), c_, z_)
+        return hyp2f1_series(a_, b_, c_, z_).reshape(z_.shape)
+    out = np.empty(z_.shape)
     far = ~near
     if far.any():
-        out[far] = hyp2f1_series(a_[far], b_[far], c_[far], z_[far])
-    if near.any():
-        with np.errstate(all="ignore"):
-            values = np.asarray(hyp2f1(a_[near], b_[near], c_[near], z_[near]), dtype=np.float64)
-        bad = ~np.isfinite(values)
-        if bad.any():
-            idx = np.flatnonzero(bad)
-            values[idx] = hyp2f1_series(a_[near][idx], b_[near][idx], c_[near][idx], z_[near][idx])
-        out[near] = values
+        if scalar_ab:
+            out[far] = _series_scalar_ab(
+                float(np.asarray(a)), float(np.asarray(b)), c_[far], z_[far]
+            )
+        else:
+            out[far] = hyp2f1_series(a_[far], b_[far], c_[far], z_[far])
+    with np.errstate(all="ignore"):
+        values = np.asarray(hyp2f1(a_[near], b_[near], c_[near], z_[near]), dtype=np.float64)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        idx = np.flatnonzero(bad)
+        values[idx] = hyp2f1_series(a_[near][idx], b_[near][idx], c_[near][idx], z_[near][idx])
+    out[near] = values
     return out

@@ -79,21 +79,24 @@ def customer_arrays(
     except ValueError as exc:
         raise AnalyticsError(f"frequency, recency and T have incompatible lengths: {exc}") from exc
     problems = []
-    if np.any(x < 0) or np.any(x != np.floor(x)):
+    n = x.shape[0]
+    if n and (float(x.min()) < 0 or np.any(x != np.floor(x))):
         problems.append("frequency must be whole numbers >= 0")
-    if np.any(tx < 0):
+    if n and float(tx.min()) < 0:
         problems.append("recency must be >= 0")
-    if np.any(tx > t_end * (1 + 1e-12) + 1e-12):
+    # one subtraction and a max first; the tolerant count only when some t_x exceeds T at all
+    above = n > 0 and float(np.max(tx - t_end)) > 0
+    if above and np.any(tx > t_end * (1 + 1e-12) + 1e-12):
         problems.append(f"recency exceeds T for {int(np.count_nonzero(tx > t_end))} customer(s)")
     if np.any((x == 0) & (tx > 0)):
         problems.append("recency must be 0 when frequency is 0")
-    if np.any(t_end < 0):
+    if n and float(t_end.min()) < 0:
         problems.append("T must be >= 0")
     if problems:
         raise AnalyticsError("invalid customer summary: " + "; ".join(problems))
     return (
         np.ascontiguousarray(x),
-        np.ascontiguousarray(np.minimum(tx, t_end)),
+        np.ascontiguousarray(np.minimum(tx, t_end) if above else tx),
         np.ascontiguousarray(t_end),
     )
 
@@ -155,13 +158,96 @@ def compress(columns: tuple[FloatArray, ...], weights: FloatArray) -> Customers:
 def group_pairs(x: FloatArray, t: FloatArray) -> tuple[FloatArray, FloatArray, IntArray]:
     """Distinct ``(x, t)`` pairs and, per row, the index of its pair (``x`` whole, >= 0).
 
-    Forecast terms that depend on ``(x, T)`` only are evaluated once per pair. Pairs are found
-    by hashing a packed float key (Polars ``unique`` and a left join, ~40 ms per million rows,
-    no sort). Distinct ``t`` closer than ~1e-12 relative may share a pair (far below data
-    precision); each pair keeps the exact values of one of its rows.
+    Forecast terms that depend on ``(x, T)`` only are evaluated once per pair. Summaries put
+    ``t`` on a grid (whole days in some unit), so ``t`` usually maps exactly to a small integer
+    code and the pairs are found by direct addressing in a table of ``x`` by code (a few O(n)
+    passes, no hashing or sorting; pairs come out ordered by ``x``, then ``t``). Otherwise the
+    pairs are found by hashing a packed float key (Polars ``unique`` and a left join), where
+    distinct ``t`` closer than ~1e-12 relative may share a pair (far below data precision) and
+    each pair keeps the exact values of one of its rows.
     """
     if x.shape[0] == 0:
         return x, t, np.zeros(0, dtype=np.int64)
+    direct = _direct_pairs(x, t)
+    return direct if direct is not None else _hashed_pairs(x, t)
+
+
+_DIRECT_SLOTS = 1 << 22  # largest direct-addressed table (bool + int64 per slot: ~36 MB)
+
+
+def grid_codes(t: FloatArray) -> tuple[IntArray, FloatArray] | None:
+    """Per row a code in ``0..len(values)-1`` with ``values[code] == t`` exactly, equal codes
+    exactly for equal ``t``; ``None`` when ``t`` is not on a grid of at most ~4M points.
+
+    The grid step is the smallest gap between distinct values in a strided sample of ~4,000 rows
+    (then, if that fails, among all distinct values); every row's code is then checked, so a
+    wrong guess only costs the fallback, never a wrong grouping.
+    """
+    t_min, t_max = float(np.min(t)), float(np.max(t))
+    if not (np.isfinite(t_min) and np.isfinite(t_max)):
+        return None
+    if t_max == t_min:
+        return np.zeros(t.shape[0], dtype=np.int64), np.array([t_min])
+    sample = np.unique(t[:: max(1, t.shape[0] // 4096)])
+    for attempt in range(2):
+        uniq = sample if attempt == 0 else np.sort(pl.Series(t).unique().to_numpy())
+        if uniq.shape[0] < 2:
+            continue
+        step = float(np.min(np.diff(uniq)))
+        span = (t_max - t_min) / step
+        if not span < _DIRECT_SLOTS:
+            return None
+        n_codes = int(span) + 2
+        code = np.rint((t - t_min) * (1.0 / step)).astype(np.int64)
+        if int(code.max()) >= n_codes:
+            continue
+        values = np.full(n_codes, np.nan)
+        values[code] = t
+        if np.array_equal(values[code], t):  # each code holds one value of t
+            return code, values
+    return None
+
+
+def _direct_pairs(x: FloatArray, t: FloatArray) -> tuple[FloatArray, FloatArray, IntArray] | None:
+    """Pairs by direct addressing when ``t`` is on a grid and the (x, code) table is small."""
+    x_max = float(np.max(x))
+    if not (float(np.min(x)) >= 0 and x_max < _DIRECT_SLOTS):
+        return None
+    grid = grid_codes(t)
+    if grid is None:
+        return None
+    code, values = grid
+    width = values.shape[0]
+    xi = x.astype(np.int64)
+    if not np.array_equal(xi, x):
+        return None
+    x_values = None
+    if (int(x_max) + 1) * width > _DIRECT_SLOTS:  # rank x densely to shrink the table
+        seen = np.zeros(int(x_max) + 1, dtype=bool)
+        seen[xi] = True
+        x_values = np.flatnonzero(seen)
+        if x_values.shape[0] * width > _DIRECT_SLOTS:
+            return None
+        rank = np.cumsum(seen, dtype=np.int64) - 1
+        xi = rank[xi]
+    key = xi * width
+    key += code
+    occupied = np.zeros(key.max() + 1, dtype=bool)
+    occupied[key] = True
+    keys = np.flatnonzero(occupied)
+    del occupied
+    slot = np.empty(int(keys[-1]) + 1, dtype=np.int64)
+    slot[keys] = np.arange(keys.shape[0], dtype=np.int64)
+    inverse = slot[key]
+    ux = keys // width
+    ut = values[keys - ux * width]
+    if x_values is not None:
+        ux = x_values[ux]
+    return ux.astype(np.float64), ut, inverse
+
+
+def _hashed_pairs(x: FloatArray, t: FloatArray) -> tuple[FloatArray, FloatArray, IntArray]:
+    """Pairs by hashing a packed float key (any ``t``; ~40 ms per million rows)."""
     t_min = float(np.min(t))
     span = float(np.max(t)) - t_min + 1.0
     frame = pl.DataFrame({"k": x * span + (t - t_min), "x": x, "t": t})

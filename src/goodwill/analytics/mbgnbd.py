@@ -18,7 +18,11 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import betaln, gammaln
 
-from goodwill.analytics.bgnbd import beta_geometric_objective, future_purchases
+from goodwill.analytics.bgnbd import (
+    beta_geometric_objective,
+    beta_geometric_p_alive,
+    future_purchases,
+)
 from goodwill.analytics.fitting import Objective
 from goodwill.analytics.inputs import Customers, FloatArray
 from goodwill.analytics.logspace import softplus
@@ -53,6 +57,12 @@ class MBGNBD(PurchaseModel):
         with np.errstate(divide="ignore"):
             d = np.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
         return -softplus(d)
+
+    def _p_alive(
+        self, p: tuple[float, ...], x: FloatArray, tx: FloatArray, T: FloatArray
+    ) -> FloatArray:
+        r, alpha, a, b = p
+        return beta_geometric_p_alive(r, alpha, a, b, x, tx, T, shift=0)
 
     def _expected(self, p: tuple[float, ...], t: FloatArray) -> FloatArray:
         r, alpha, a, b = p

@@ -27,6 +27,7 @@ from goodwill.analytics.inputs import (
     subsample,
     weight_array,
 )
+from goodwill.analytics.logspace import blockwise_map
 from goodwill.analytics.model import FittedModel, broadcast_float
 
 _FEW_REPEATERS = 20
@@ -88,7 +89,7 @@ class PurchaseModel(FittedModel):
     def p_alive(self, frequency: Any, recency: Any = None, T: Any = None) -> FloatArray:
         """Probability that each customer is still active at ``T``; in [0, 1], never NaN."""
         x, tx, t_end = customer_arrays(frequency, recency, T)
-        return np.exp(self._log_p_alive(self._p(), x, tx, t_end))
+        return self._p_alive(self._p(), x, tx, t_end)
 
     def expected_purchases(self, t: Any) -> FloatArray:
         """E[X(t)]: expected repeat purchases of a new customer in their first ``t`` units."""
@@ -100,8 +101,8 @@ class PurchaseModel(FittedModel):
         """E[Y(t) | x, t_x, T]: expected purchases in the next ``t`` units after ``T``."""
         x, tx, t_end = customer_arrays(frequency, recency, T)
         horizon = broadcast_float(t, "t")
-        log_alive = self._log_p_alive(self._p(), x, tx, t_end)
-        return np.exp(log_alive) * self._future_if_alive(self._p(), horizon, x, t_end)
+        alive = self._p_alive(self._p(), x, tx, t_end)
+        return alive * self._future_if_alive(self._p(), horizon, x, t_end)
 
     def expected_time_to_next_purchase(
         self, frequency: Any, recency: Any = None, T: Any = None
@@ -144,6 +145,13 @@ class PurchaseModel(FittedModel):
     def _log_p_alive(
         self, p: tuple[float, ...], x: FloatArray, tx: FloatArray, T: FloatArray
     ) -> FloatArray: ...
+
+    def _p_alive(
+        self, p: tuple[float, ...], x: FloatArray, tx: FloatArray, T: FloatArray
+    ) -> FloatArray:
+        """P(alive) per customer: ``exp`` of :meth:`_log_p_alive` over cache-sized blocks
+        (models with a cheaper direct form override this)."""
+        return blockwise_map(lambda *c: np.exp(self._log_p_alive(p, *c)), (x, tx, T))
 
     @abstractmethod
     def _expected(self, p: tuple[float, ...], t: FloatArray) -> FloatArray: ...

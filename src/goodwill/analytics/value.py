@@ -11,14 +11,21 @@ Discounting follows lifetimes: month k (k = 1..months) contributes its expected 
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
 from goodwill.analytics.errors import AnalyticsError
-from goodwill.analytics.inputs import FloatArray, customer_arrays, frame_columns, group_pairs
+from goodwill.analytics.inputs import (
+    FloatArray,
+    customer_arrays,
+    frame_columns,
+    group_pairs,
+)
 from goodwill.analytics.logspace import blockwise_map
+from goodwill.analytics.threads import both
 
 if TYPE_CHECKING:
     from goodwill.analytics.gammagamma import GammaGamma
@@ -77,19 +84,54 @@ def score(
     """Score a summary frame: ``p_alive``, ``expected_purchases`` over ``horizon`` time units and,
     with a ``spend_model``, ``expected_value`` (per purchase) and ``clv`` (discounted, as in
     :meth:`GammaGamma.customer_lifetime_value`). Columns are appended to the frame's own.
+
+    Work is split over two threads: the distinct (x, T) pairs are found while P(alive) and spend
+    are computed per customer; the forecast series (every horizon in one loop) run on two halves
+    of the pairs; the per-customer products on two halves of the rows.
     """
+    if spend_model is not None and (months < 1 or discount_rate <= -1):
+        raise AnalyticsError("months must be >= 1 and discount_rate > -1")
     cols = ("frequency", "recency", "T") + (("monetary_value",) if spend_model else ())
     arrays = frame_columns(frame, cols)
     x, tx, t_end = customer_arrays(arrays[0], arrays[1], arrays[2])
     p = model._p()
-    alive = blockwise_map(lambda *c: np.exp(model._log_p_alive(p, *c)), (x, tx, t_end))
-    ux, uT, inverse = group_pairs(x, t_end)
-    future = _horizon_table(model, ux, uT, np.array([float(horizon)]))[0]
-    out: dict[str, FloatArray] = {"p_alive": alive, "expected_purchases": alive * future[inverse]}
+    times = np.array([float(horizon)])
     if spend_model is not None:
-        spend = spend_model.conditional_expected_average_value(x, arrays[3])
-        profile = _discount_profile(model, ux, uT, months, discount_rate, periods_per_month)
+        times = np.concatenate([times, periods_per_month * np.arange(1, months + 1.0)])
+
+    def per_customer() -> tuple[FloatArray, FloatArray | None]:
+        alive = model._p_alive(p, x, tx, t_end)
+        spend = None if spend_model is None else spend_model._expected_spend(x, arrays[3])
+        return alive, spend
+
+    (ux, uT, inverse), (alive, spend) = both(partial(group_pairs, x, t_end), per_customer)
+    # interleaved halves: the pairs are ordered by x, and small x need the most series terms
+    table = np.empty((times.shape[0], ux.shape[0]))
+    even, odd = slice(0, None, 2), slice(1, None, 2)
+    table[:, even], table[:, odd] = both(
+        partial(_horizon_table, model, ux[even], uT[even], times),
+        partial(_horizon_table, model, ux[odd], uT[odd], times),
+    )
+    per_pair = [table[0]]
+    if spend is not None:
+        factors = (1.0 + discount_rate) ** -np.arange(1, months + 1, dtype=np.float64)
+        per_pair.append(factors @ np.diff(table[1:], axis=0, prepend=0.0))  # discounted flows
+    outputs = np.empty((len(per_pair), x.shape[0]))
+
+    def finish(rows: slice) -> None:
+        pair = inverse[rows]
+        for k, values in enumerate(per_pair):
+            target = outputs[k, rows]
+            np.take(values, pair, out=target)
+            target *= alive[rows]
+            if k == 1 and spend is not None:
+                target *= spend[rows]
+
+    mid = x.shape[0] // 2
+    both(partial(finish, slice(0, mid)), partial(finish, slice(mid, None)))
+    out: dict[str, FloatArray] = {"p_alive": alive, "expected_purchases": outputs[0]}
+    if spend is not None:
         out["expected_value"] = spend
-        out["clv"] = spend * alive * profile[inverse]
+        out["clv"] = outputs[1]
     base = frame if isinstance(frame, pl.DataFrame) else pl.DataFrame(arrays, schema=list(cols))
     return base.with_columns(**{k: pl.Series(k, v) for k, v in out.items()})
