@@ -195,7 +195,14 @@ def reset(url: str) -> None:
 
 
 def worker_process(
-    url: str, port: int, batch: int, async_commit: bool, ready: Any, start: Any, results: Any
+    url: str,
+    port: int,
+    batch: int,
+    group: int,
+    async_commit: bool,
+    ready: Any,
+    start: Any,
+    results: Any,
 ) -> None:
     from goodwill.config import Settings
     from goodwill.worker.loop import WorkerOptions, run_worker
@@ -214,6 +221,7 @@ def worker_process(
         once=True,
         batch=batch,
         async_commit=async_commit,
+        email_group=group,
         lease=timedelta(minutes=5),
     )
     ready.set()
@@ -235,13 +243,18 @@ def worker_process(
     engine.dispose()
 
 
-def start_sink(port: int) -> subprocess.Popen[str]:
-    sink = subprocess.Popen(
-        [sys.executable, str(SINK), str(port)], stdout=subprocess.PIPE, text=True
-    )
+def start_sink(port: int, *, pipelining: bool) -> subprocess.Popen[str]:
+    command = [sys.executable, str(SINK), str(port), *([] if pipelining else ["--no-pipelining"])]
+    sink = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     assert sink.stdout is not None
     assert sink.stdout.readline().strip() == "ready"
     return sink
+
+
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def sink_counts(sink: subprocess.Popen[str]) -> dict[str, int]:
@@ -297,7 +310,16 @@ def run_config(
     procs = [
         ctx.Process(
             target=worker_process,
-            args=(url, port, args.batch, args.async_commit, readies[i], start, results),
+            args=(
+                url,
+                port,
+                args.batch,
+                args.group,
+                args.async_commit,
+                readies[i],
+                start,
+                results,
+            ),
         )
         for i in range(workers)
     ]
@@ -306,10 +328,12 @@ def run_config(
     for ready in readies:
         ready.wait(120)
     time.sleep(0.5)
+    sink_cpu0 = process_cpu(sink.pid)
     began = time.perf_counter()
     start.set()
     per_worker = [results.get(timeout=3600) for _ in procs]
     wall = time.perf_counter() - began
+    sink_cpu = process_cpu(sink.pid) - sink_cpu0
     for proc in procs:
         proc.join()
     counts = sink_counts(sink)
@@ -325,7 +349,11 @@ def run_config(
         "messages": n,
         "seconds": round(wall, 2),
         "messages_per_s": round(n / wall),
+        "group": args.group,
+        "pipelining": not args.no_pipelining,
         "worker_cpu_s": round(sum(w["cpu"] for w in per_worker), 1),
+        "worker_cpu_us_per_message": round(sum(w["cpu"] for w in per_worker) / n * 1e6),
+        "sink_cpu_us_per_message": round(sink_cpu / n * 1e6),
         "lost_races": sum(w["lost_race"] for w in per_worker),
         "sink": counts,
         "all_sent_once": ok,
@@ -342,6 +370,12 @@ def main() -> int:
     parser.add_argument("--workers", default="1,2,3", help="worker process counts to try")
     parser.add_argument("--batch", type=int, default=200)
     parser.add_argument(
+        "--group", type=int, default=32, help="emails per group commit (1: one at a time)"
+    )
+    parser.add_argument(
+        "--no-pipelining", action="store_true", help="the sink does not advertise PIPELINING"
+    )
+    parser.add_argument(
         "--async-commit", action="store_true", help="PostgreSQL synchronous_commit=off"
     )
     parser.add_argument("--port", type=int, default=0)
@@ -349,7 +383,7 @@ def main() -> int:
     url = fresh_database(args)
     fill(url, args.messages)
     port = args.port or _free_port()
-    sink = start_sink(port)
+    sink = start_sink(port, pipelining=not args.no_pipelining)
     rows = []
     try:
         floor = peer(min(args.messages, 20_000), port)

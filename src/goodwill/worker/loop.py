@@ -63,6 +63,8 @@ class WorkerOptions:
     poll: float = 5.0
     lease: timedelta = timedelta(seconds=60)
     async_commit: bool = False
+    #: Emails sent together with one commit (see ``DispatchConfig.email_group``).
+    email_group: int = 32
     worker_id: str = field(default_factory=lambda: default_worker_id())
 
 
@@ -138,6 +140,7 @@ def run_worker(
             worker_id=options.worker_id,
             lease=options.lease,
             async_commit=options.async_commit,
+            email_group=options.email_group,
         )
         dispatchers: dict[int, Dispatcher] = {}
         while not stop.is_set():

@@ -8,6 +8,7 @@ act on it (and, for email, must abandon the SMTP transaction; see :mod:`goodwill
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -411,21 +412,13 @@ class GroupRepository:
         cursor = self.raw.cursor()
         try:
             if b.postgres:
-                values = ", ".join(
-                    ["(%s::bigint, %s::text, %s::text, %s::bigint, %s::bigint)"] * len(items)
-                )
-                params: list[Any] = []
-                for item in items:
-                    params += [
-                        item.row.id,
-                        item.message_id,
-                        item.reason,
-                        item.person_id,
-                        item.consent_events,
+                data = json.dumps(
+                    [
+                        [i.row.id, i.message_id, i.reason, i.person_id, i.consent_events]
+                        for i in items
                     ]
-                cursor.execute(
-                    _PG_MARK_GROUP.format(values=values), [at, *params, self.ws, worker_id, self.ws]
                 )
+                cursor.execute(_PG_MARK_GROUP, [at, data, self.ws, worker_id, self.ws])
                 return {int(r[0]) for r in cursor.fetchall()}
             marked: set[int] = set()
             for item in items:
@@ -455,24 +448,41 @@ class GroupRepository:
             return
         b = self.binds
         at = b.stamp(now)
-        params: list[Any] = []
-        for item in items:
-            row = item.row
-            params += [
-                self.ws,
-                row.id,
-                row.person_id,
-                row.idempotency_key,
-                row.channel,
-                LedgerStatus.SENT.value,
-                item.reason,
-                item.message_id,
-                row.attempt,
-                at,
-            ]
-        marks = ", ".join([b.mark] * 10)
         cursor = self.raw.cursor()
         try:
+            if b.postgres:
+                data = json.dumps(
+                    [
+                        [
+                            i.row.id,
+                            i.row.person_id,
+                            i.row.idempotency_key,
+                            i.row.channel,
+                            i.reason,
+                            i.message_id,
+                            i.row.attempt,
+                        ]
+                        for i in items
+                    ]
+                )
+                cursor.execute(_PG_LEDGER_GROUP, [self.ws, LedgerStatus.SENT.value, at, data])
+                return
+            params: list[Any] = []
+            for item in items:
+                row = item.row
+                params += [
+                    self.ws,
+                    row.id,
+                    row.person_id,
+                    row.idempotency_key,
+                    row.channel,
+                    LedgerStatus.SENT.value,
+                    item.reason,
+                    item.message_id,
+                    row.attempt,
+                    at,
+                ]
+            marks = ", ".join([b.mark] * 10)
             cursor.execute(_INSERT_LEDGER_ROWS + _rows_sql(marks, len(items)), params)
         finally:
             cursor.close()
@@ -486,41 +496,66 @@ class GroupRepository:
             return set()
         b = self.binds
         at = b.stamp(now)
-        params: list[Any] = []
-        for key, person_id, channel, payload in rows:
-            params += [
-                self.ws,
-                person_id,
-                at,
-                Kind.MESSAGE_SENT.value,
-                channel,
-                "worker",
-                "goodwill",
-                b.json(payload),
-                key,
-                at,
-            ]
-        marks = ", ".join([b.mark] * 10)
-        sql = (
-            _INSERT_INTERACTION_ROWS
-            + _rows_sql(marks, len(rows))
-            + " ON CONFLICT (workspace_id, idempotency_key) DO NOTHING RETURNING idempotency_key"
-        )
         cursor = self.raw.cursor()
         try:
+            if b.postgres:
+                data = json.dumps([list(r) for r in rows])
+                cursor.execute(
+                    _PG_INTERACTIONS_GROUP, [self.ws, at, Kind.MESSAGE_SENT.value, at, data]
+                )
+                return {str(r[0]) for r in cursor.fetchall()}
+            params: list[Any] = []
+            for key, person_id, channel, payload in rows:
+                params += [
+                    self.ws,
+                    person_id,
+                    at,
+                    Kind.MESSAGE_SENT.value,
+                    channel,
+                    "worker",
+                    "goodwill",
+                    b.json(payload),
+                    key,
+                    at,
+                ]
+            marks = ", ".join([b.mark] * 10)
+            sql = (
+                _INSERT_INTERACTION_ROWS
+                + _rows_sql(marks, len(rows))
+                + " ON CONFLICT (workspace_id, idempotency_key) DO NOTHING"
+                + " RETURNING idempotency_key"
+            )
             cursor.execute(sql, params)
             return {str(r[0]) for r in cursor.fetchall()}
         finally:
             cursor.close()
 
 
+# PostgreSQL: the group's values travel as one JSON parameter (an array of arrays) unpacked by
+# the server, so the statement text is short and fixed (the driver caches its parsing) and no
+# per-value adaptation runs in Python.
+_PG_ROWS = "json_array_elements(%s::json) AS j (r)"
 _PG_MARK_GROUP = (
     "UPDATE outbox SET status = 'sent', message_id = v.mid, attempts = outbox.attempts + 1, "
     "locked_until = NULL, last_reason = v.reason, updated_at = %s "
-    "FROM (VALUES {values}) AS v (id, mid, reason, person, consents) "
+    "FROM (SELECT (r->>0)::bigint AS id, r->>1 AS mid, r->>2 AS reason, "
+    f"(r->>3)::bigint AS person, (r->>4)::bigint AS consents FROM {_PG_ROWS}) AS v "
     "WHERE outbox.id = v.id AND outbox.workspace_id = %s AND outbox.locked_by = %s "
     "AND outbox.status = 'pending' AND v.consents = (SELECT count(*) FROM consent_events c "
     "WHERE c.person_id = v.person AND c.workspace_id + 0 = %s) RETURNING outbox.id"
+)
+_PG_LEDGER_GROUP = (
+    "INSERT INTO deliveries (workspace_id, status, occurred_at, outbox_id, person_id, "
+    "idempotency_key, channel, reason, message_id, attempt) "
+    "SELECT %s, %s, %s, (r->>0)::bigint, (r->>1)::bigint, r->>2, r->>3, r->>4, r->>5, "
+    f"(r->>6)::int FROM {_PG_ROWS}"
+)
+_PG_INTERACTIONS_GROUP = (
+    "INSERT INTO interactions (workspace_id, occurred_at, kind, recorded_at, actor, source, "
+    "idempotency_key, person_id, channel, payload) "
+    "SELECT %s, %s, %s, %s, 'worker', 'goodwill', r->>0, (r->>1)::bigint, r->>2, "
+    f"(r->3)::json FROM {_PG_ROWS} "
+    "ON CONFLICT (workspace_id, idempotency_key) DO NOTHING RETURNING idempotency_key"
 )
 _SQLITE_MARK_ONE = (
     "UPDATE outbox SET status = 'sent', message_id = ?, attempts = attempts + 1, "
