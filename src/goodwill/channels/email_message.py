@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
+from functools import lru_cache
 from urllib.parse import quote
 
 from goodwill.channels.base import OutboundMessage
@@ -37,6 +38,7 @@ from goodwill.messaging.vocabulary import ChannelKind, Purpose
 _CRLF = "\r\n"
 _SPECIALS = frozenset('()<>[]:;@\\,."')
 _LOCAL_OK = re.compile(r"^[^\s@<>()\[\],;:\"\\]+$")
+_URL_SAFE = re.compile(r"^[A-Za-z0-9_.~-]*\Z")  # what urllib.parse.quote leaves as is
 _DOMAIN_OK = re.compile(r"^[^\s@<>()\[\],;:\"\\]+\.[^\s@<>()\[\],;:\"\\]+$")
 
 
@@ -84,11 +86,17 @@ def unsubscribe_headers(message: OutboundMessage, identity: EmailIdentity) -> di
     token = make_unsubscribe_token(identity.signing_key, claim)
     https = unsubscribe_url(identity.public_url, token)
     mailbox = identity.unsubscribe_mailto or identity.sender_email
-    mailto = f"mailto:{mailbox}?subject={quote('unsubscribe ' + token)}"
+    subject = f"unsubscribe%20{token}" if _URL_SAFE.match(token) else quote("unsubscribe " + token)
+    mailto = f"mailto:{mailbox}?subject={subject}"
     return {
         "List-Unsubscribe": f"<{https}>, <{mailto}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
+
+
+@lru_cache(maxsize=8)
+def _date_header(date: datetime) -> str:
+    return format_datetime(date)  # a group of messages shares one date
 
 
 def _one_line(text: str) -> str:
@@ -175,7 +183,7 @@ def build_email(message: OutboundMessage, identity: EmailIdentity, *, date: date
         f"From: {_mailbox(identity.sender_name, sender)}",
         f"To: {_mailbox(message.to_name, to)}",
         f"Subject: {encode_words(message.subject)}",
-        f"Date: {format_datetime(date)}",
+        f"Date: {_date_header(date)}",
         f"Message-ID: {message_id}",
     ]
     for name, value in unsubscribe_headers(message, identity).items():

@@ -17,6 +17,7 @@ import hmac
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from goodwill.messaging.errors import InvalidUnsubscribeToken
 
@@ -47,8 +48,11 @@ def _sign(signing_key: str, payload: str) -> str:
     return _b64(mac.digest())
 
 
+@lru_cache(maxsize=1024)
 def make_unsubscribe_token(signing_key: str, claim: UnsubscribeClaim) -> str:
-    """A URL-safe token for ``claim``; deterministic, so a resent message carries the same link."""
+    """A URL-safe token for ``claim``; deterministic, so a resent message carries the same link.
+    (Memoised: a message needs its token twice, for the footer link and for the
+    ``List-Unsubscribe`` header.)"""
     fields = [_VERSION, claim.workspace_id, claim.person_id, claim.purpose, claim.channel]
     payload = _b64(json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
     return f"{payload}.{_sign(signing_key, payload)}"
