@@ -89,21 +89,32 @@ def write_statements(
     if not appended:
         return
     ids = repo.allocate(t.consent_events, len(appended))
-    ts, recorded = repo.ts, repo.ts(now)
+    ts, recorded, dumps = repo.ts, repo.ts(now), repo.json
+    # the JSON texts are what repo.json would write, built from pieces that repeat
+    evidence_head = dumps({"file": file.name, "sha256": file.sha256})[:-1] + ',"line":'
+    columns: dict[str, str] = {}
+    purposes: dict[tuple[str, str], str] = {}
     rows: list[tuple[Any, ...]] = []
     touches: list[tuple[Any, ...]] = []
     for eid, s in zip(ids, appended, strict=True):
         action = ConsentAction.GRANT if s.grant else ConsentAction.WITHDRAW
-        evidence = {"file": file.name, "sha256": file.sha256, "line": s.line, "column": s.column}
+        column = columns.get(s.column)
+        if column is None:
+            column = columns[s.column] = dumps(s.column)
+        when = ts(s.at)
         rows.append(
             (eid, repo.ws, s.person_id, s.purpose, s.channel, action.value, "consent", source,
-             repo.json(evidence), ts(s.at), recorded)
+             f"{evidence_head}{s.line},\"column\":{column}}}", when, recorded)
         )  # fmt: skip
         kind = Kind.CONSENT_GRANTED if s.grant else Kind.CONSENT_WITHDRAWN
-        payload = repo.json({"purpose": s.purpose, "channel": s.channel, "consent_event": eid})
+        head = purposes.get((s.purpose, s.channel))
+        if head is None:
+            head = purposes[(s.purpose, s.channel)] = (
+                dumps({"purpose": s.purpose, "channel": s.channel})[:-1] + ',"consent_event":'
+            )
         ikey = idempotency_key(source, "consent", eid, kind.value.split(".")[1])
         touches.append(
-            (repo.ws, s.person_id, ts(s.at), kind.value, s.channel, "", payload, source, ikey,
+            (repo.ws, s.person_id, when, kind.value, s.channel, "", f"{head}{eid}}}", source, ikey,
              recorded)
         )  # fmt: skip
     repo.insert(t.consent_events, EVENT_COLUMNS, rows)

@@ -110,9 +110,14 @@ class OrderGroup:
     rows: list[tuple[int, Sequence[str]]]  # (line, the fields the format uses)
     parser: Callable[[OrderGroup], OrderRecord | list[Reject]]
     problems: list[Reject] = field(default_factory=list)  # rows that could not be read
+    parsed: OrderRecord | list[Reject] | None = None  # the result of the first parse()
 
     def parse(self) -> OrderRecord | list[Reject]:
-        return self.parser(self)
+        """The parsed order or its rejects (parsed once: the result only depends on the rows,
+        so a reader thread may parse ahead and the writer reuses it)."""
+        if self.parsed is None:
+            self.parsed = self.parser(self)
+        return self.parsed
 
 
 @dataclass(slots=True)

@@ -111,6 +111,9 @@ class Importer:
         self._started = self._cpu_started = 0.0
         self._written = 0  # rows this run has created so far
         self._analyze_at = 1
+        # parse orders in the reader thread (read-ahead only) while the last batch was mostly
+        # new or changed orders; a re-import of unchanged orders never parses them
+        self._parse_ahead = False
 
     def _open(self) -> OrdersFile | CustomersFile:
         if self.kind is ImportKind.ORDERS:
@@ -159,12 +162,23 @@ class Importer:
             self.summary.rows_rejected += rejected_rows(rejects)
             yield batch.position, rejects
 
+    def _parsed_ahead(self, batches: Iterator[Batch]) -> Iterator[Batch]:
+        for batch in batches:
+            if self._parse_ahead:
+                for group in batch.orders:
+                    group.parse()
+            yield batch
+
     def batches(self) -> Iterator[Batch]:
-        """The file's batches (read ahead in a background thread on PostgreSQL), with the cyclic
-        garbage collector paused (and run now and then; see :func:`batching.gc_paused`)."""
+        """The file's batches (read ahead in a background thread on PostgreSQL, which also parses
+        the orders of a first import there, while the database works on the previous batch),
+        with the cyclic garbage collector paused (and run now and then; see
+        :func:`batching.gc_paused`)."""
         source = self._batches()
+        if self.read_ahead:
+            source = batching.prefetch(self._parsed_ahead(source))
         with batching.gc_paused():
-            for n, batch in enumerate(batching.prefetch(source) if self.read_ahead else source):
+            for n, batch in enumerate(source):
                 yield batch
                 if n % 10 == 9:
                     gc.collect()
@@ -224,6 +238,7 @@ class Importer:
                 continue
             todo.append((parsed, hit))
         counts["orders"].unchanged += len(unchanged)
+        self._parse_ahead = len(todo) > len(unchanged)
         counts["interactions"].unchanged += repo.count_order_interactions(unchanged)
         if not todo:
             return rejects

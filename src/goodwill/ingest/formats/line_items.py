@@ -39,6 +39,7 @@ _N_ORDER = len(ORDER_LEVEL)
 _STAMPS = ("paid_at", "fulfilled_at", "delivered_at", "cancelled_at", "refunded_at", "returned_at")
 _LINE_AMOUNTS = ("unit_price", "line_discount")
 _AMOUNTS = ("subtotal", "discount", "shipping", "tax", "total", "refunded_amount")
+_MINOR_CACHE = 65536  # distinct amounts remembered per currency
 
 
 def _word(allowed: tuple[str, ...], what: str) -> Callable[[str], str]:
@@ -76,6 +77,7 @@ class LineItemOrders:
         self.column = {f: layout.column.get(f, f) for f in ORDER_FIELDS}
         present = ",".join(f for f in ORDER_FIELDS if layout.has(f))
         self.prefix = f"{HASH_VERSION}\x1f{source}\x1f{present}"
+        self._minor: dict[str, dict[str, int]] = {}
 
     # -- grouping ------------------------------------------------------------------------------
     def groups(self, records: Iterable[tuple[int, list[str]]]) -> Iterator[OrderGroup | Reject]:
@@ -243,8 +245,10 @@ class LineItemOrders:
     ) -> list[LineItem]:
         column = self.column
         out: list[LineItem] = []
+        cache = self._minor_cache(currency)
+        strip = str.strip
         for line, row in group.rows:
-            sku, name, qty_raw, price_raw, discount_raw = (s.strip() for s in row[_N_ORDER:])
+            sku, name, qty_raw, price_raw, discount_raw = map(strip, row[_N_ORDER:])
             if not sku and not name:
                 col = column["product_name"] if self.layout.has("product_name") else column["sku"]
                 errors.append(Reject(line, col, "", f"{col} is empty"))
@@ -257,9 +261,12 @@ class LineItemOrders:
             except (values.FieldError, ValueError) as exc:
                 reason = exc.reason if isinstance(exc, values.FieldError) else "not a quantity"
                 errors.append(Reject(line, column["quantity"], qty_raw, reason))
-            price, discount = self._amounts(
-                (price_raw, discount_raw), _LINE_AMOUNTS, currency, digits, line, errors
-            )
+            price = cache.get(price_raw) if price_raw else None
+            discount = cache.get(discount_raw) if discount_raw else None
+            if (price is None and price_raw) or (discount is None and discount_raw):
+                price, discount = self._amounts(
+                    (price_raw, discount_raw), _LINE_AMOUNTS, currency, digits, line, errors
+                )
             if len(errors) == bad:
                 key = values.product_key(sku, name)
                 out.append(
@@ -276,20 +283,30 @@ class LineItemOrders:
         line: int,
         errors: list[Reject],
     ) -> list[int | None]:
-        """Amounts in minor units (None when blank); the parser is cached, so the repeated
-        prices and "0.00" of an export cost a dictionary lookup."""
-        parse_minor = values.parse_minor
-        out: list[int | None] = []
-        for raw, name in zip(raws, names, strict=True):
-            if not raw:
-                out.append(None)
+        """Amounts in minor units (None when blank).  Parsed amounts are remembered per currency
+        (:meth:`_minor_cache`), so the repeated prices and "0.00" of an export cost a dictionary
+        lookup."""
+        cache = self._minor_cache(currency)
+        out: list[int | None] = [cache.get(raw) if raw else None for raw in raws]
+        for i, raw in enumerate(raws):
+            if not raw or out[i] is not None:
                 continue
             try:
-                out.append(parse_minor(raw, currency, digits))
+                value = values.parse_minor(raw, currency, digits)
             except values.FieldError as exc:
-                errors.append(Reject(line, self.column[name], raw, exc.reason))
-                out.append(None)
+                errors.append(Reject(line, self.column[names[i]], raw, exc.reason))
+                continue
+            if len(cache) >= _MINOR_CACHE:
+                cache.clear()
+            cache[raw] = out[i] = value
         return out
+
+    def _minor_cache(self, currency: str) -> dict[str, int]:
+        """raw amount -> minor units, for one currency (bounded: cleared when full)."""
+        cache = self._minor.get(currency)
+        if cache is None:
+            cache = self._minor[currency] = {}
+        return cache
 
     def _external(self, raw: str) -> str:
         try:
