@@ -23,6 +23,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -63,15 +64,73 @@ def fresh_postgres(admin_url: str, database: str) -> str:
     return url.set(database=database).render_as_string(hide_password=False)
 
 
+class BackendCpu:
+    """CPU time of the PostgreSQL backends serving one database, read from ``/proc`` while they
+    run (the server must be on this machine; otherwise the figure is None).  A background
+    thread polls ``pg_stat_activity`` every 0.2 s and keeps each backend's last reading."""
+
+    def __init__(self, url: str | None) -> None:
+        self.url = url
+        self.seconds: dict[int, float] = {}
+        self._base: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.readable = False
+
+    def __enter__(self) -> BackendCpu:
+        if self.url is not None:
+            self._thread = threading.Thread(target=self._poll, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _poll(self) -> None:
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.url or "")
+        database = url.database
+        admin = url.set(drivername="postgresql", database="postgres")
+        tick = os.sysconf("SC_CLK_TCK")
+        first = True
+        with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as c:
+            while not self._stop.is_set():
+                pids = [int(r[0]) for r in c.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = %s", (database,))]  # fmt: skip
+                for pid in pids:
+                    try:
+                        with open(f"/proc/{pid}/stat") as fh:
+                            fields = fh.read().rsplit(")", 1)[1].split()
+                    except OSError:
+                        continue
+                    self.readable = True
+                    used = (int(fields[11]) + int(fields[12])) / tick
+                    if first:  # backends already running: count from now on
+                        self._base[pid] = used
+                    self.seconds[pid] = used - self._base.get(pid, 0.0)
+                first = False
+                self._stop.wait(0.2)
+
+    @property
+    def total(self) -> float | None:
+        return round(sum(self.seconds.values()), 1) if self.readable else None
+
+
 def run_import(url: str, path: Path, batch_rows: int) -> dict[str, Any]:
-    """One `goodwill import` process: its JSON summary, wall time and peak RSS."""
+    """One `goodwill import` process: its JSON summary, wall time, peak RSS and (PostgreSQL) the
+    CPU time of the server backends that served it."""
     env = {**os.environ, "GOODWILL_DATABASE_URL": url}
     subprocess.run([str(GOODWILL), "init"], env=env, check=True, capture_output=True)
     argv = [str(GOODWILL), "import", "orders", str(path), "--format", "shopify", "--json",
             "--batch-rows", str(batch_rows)]  # fmt: skip
     started = time.perf_counter()
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _pid, status, usage = os.wait4(proc.pid, 0)
+    with BackendCpu(url if url.startswith("postgresql") else None) as backend:
+        proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
     out = proc.stdout.read() if proc.stdout else b""
     err = proc.stderr.read() if proc.stderr else b""
@@ -87,6 +146,7 @@ def run_import(url: str, path: Path, batch_rows: int) -> dict[str, Any]:
         "wall_seconds": round(wall, 1),
         "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
         "peak_rss_mb": round(usage.ru_maxrss / 1024),
+        "server_cpu_seconds": backend.total,
         "orders_created": summary["counts"]["orders"]["created"],
         "orders_unchanged": summary["counts"]["orders"]["unchanged"],
     }
@@ -137,6 +197,8 @@ def ceiling(url: str, lines: int, batch_rows: int, fk_triggers: bool = True) -> 
         )
     started, cpu = time.perf_counter(), time.process_time()
     done = 0
+    backend = BackendCpu(url if url.startswith("postgresql") else None)
+    backend.__enter__()
     while done < lines:
         with unit_of_work(engine) as conn:
             repo = IngestRepository(conn, ws)
@@ -163,9 +225,10 @@ def ceiling(url: str, lines: int, batch_rows: int, fk_triggers: bool = True) -> 
             repo.insert(t.interactions, INTERACTION_COLUMNS, events)
             done += len(items)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    backend.__exit__()
     engine.dispose()
     return {"lines": done, "wall_seconds": round(wall, 1), "cpu_seconds": round(cpu, 1),
-            "lines_per_second": round(done / wall)}  # fmt: skip
+            "server_cpu_seconds": backend.total, "lines_per_second": round(done / wall)}  # fmt: skip
 
 
 def head(path: Path, lines: int) -> Path:
@@ -252,8 +315,9 @@ def main() -> None:
             print(f"{backend:9} {name:32} {r['rows']:>9,} rows  {r['rows_per_second']:>8,} rows/s  "
                   f"import {r['import_seconds']:7.1f} s  wall {r['wall_seconds']:7.1f} s  "
                   f"import cpu {r['import_cpu_seconds']:7.1f} s ({r['cpu_vs_peer']}x peer, "
-                  f"{r['rows_per_cpu_second']:,} rows/cpu-s)  "
-                  f"peak RSS {r['peak_rss_mb']:5} MB", flush=True)  # fmt: skip
+                  f"{r['rows_per_cpu_second']:,} rows/cpu-s)  server cpu "
+                  f"{r['server_cpu_seconds']} s  peak RSS {r['peak_rss_mb']:5} MB",
+                  flush=True)  # fmt: skip
     print(json.dumps(results, indent=2))
 
 
