@@ -3,11 +3,24 @@ reads the scheduler needs (new interactions, person snapshots for the engine).""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    any_,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from goodwill.db import tables as t
 from goodwill.db.bulk import allocate_ids
@@ -25,6 +38,17 @@ class JourneyRepository:
     def __init__(self, conn: Connection, workspace: Workspace) -> None:
         self.conn = conn
         self.ws = workspace.id
+
+    def _among(self, column: Any, ids: Sequence[int]) -> Iterator[ColumnElement[bool]]:
+        """``column IN ids`` as few statements as the database allows: one ``= ANY(array)`` on
+        PostgreSQL, lists of :data:`_IN` on SQLite."""
+        ids = list(ids)
+        if self.conn.dialect.name == "postgresql":
+            if ids:
+                yield column == any_(bindparam(None, ids, type_=ARRAY(BigInteger)))
+            return
+        for chunk in _chunks(ids):
+            yield column.in_(chunk)
 
     # -- definitions ---------------------------------------------------------------------------
     def journey_row(self, key: str) -> Any | None:
@@ -193,11 +217,9 @@ class JourneyRepository:
             .scalar_subquery()
         )
         out: dict[int, tuple[str, int, int | None]] = {}
-        for chunk in _chunks(list(order_ids)):
+        for among in self._among(o.id, order_ids):
             for r in self.conn.execute(
-                select(o.id, o.external_id, index, opinion).where(
-                    o.workspace_id == self.ws, o.id.in_(chunk)
-                )
+                select(o.id, o.external_id, index, opinion).where(o.workspace_id == self.ws, among)
             ):
                 out[int(r[0])] = (str(r[1]), int(r[2]), None if r[3] is None else int(r[3]))
         return out
@@ -206,12 +228,12 @@ class JourneyRepository:
     def persons(self, ids: Sequence[int]) -> list[Any]:
         p = t.persons.c
         rows: list[Any] = []
-        for chunk in _chunks(list(ids)):
+        for among in self._among(p.id, ids):
             rows.extend(
                 self.conn.execute(
                     select(
                         p.id, p.first_name, p.last_name, p.timezone, p.locale, p.owner, p.tags
-                    ).where(p.workspace_id == self.ws, p.id.in_(chunk), p.merged_into_id.is_(None))
+                    ).where(p.workspace_id == self.ws, among, p.merged_into_id.is_(None))
                 )
             )
         return rows
@@ -229,7 +251,7 @@ class JourneyRepository:
             return "USD", []
         run = latest.id
         rows: list[Any] = []
-        for chunk in _chunks(list(ids)):
+        for among in self._among(s.person_id, ids):
             rows.extend(
                 self.conn.execute(
                     select(
@@ -240,7 +262,7 @@ class JourneyRepository:
                         s.health,
                         s.segment,
                         s.nps_last,
-                    ).where(s.run_id == run, s.person_id.in_(chunk))
+                    ).where(s.run_id == run, among)
                 )
             )
         return str(latest.currency), rows
@@ -248,12 +270,12 @@ class JourneyRepository:
     def accounts_of(self, ids: Sequence[int]) -> list[Any]:
         m, a = t.memberships.c, t.accounts.c
         rows: list[Any] = []
-        for chunk in _chunks(list(ids)):
+        for among in self._among(m.person_id, ids):
             rows.extend(
                 self.conn.execute(
                     select(m.person_id, a.id, a.owner)
                     .join_from(t.memberships, t.accounts, m.account_id == a.id)
-                    .where(m.workspace_id == self.ws, m.active.is_(True), m.person_id.in_(chunk))
+                    .where(m.workspace_id == self.ws, m.active.is_(True), among)
                     .order_by(m.person_id, a.id)
                 )
             )
@@ -262,12 +284,12 @@ class JourneyRepository:
     def dates_of(self, ids: Sequence[int]) -> list[Any]:
         d = t.important_dates.c
         rows: list[Any] = []
-        for chunk in _chunks(list(ids)):
+        for among in self._among(d.person_id, ids):
             rows.extend(
                 self.conn.execute(
                     select(
                         d.person_id, d.kind, d.month, d.day, d.year, d.label, d.recurrence
-                    ).where(d.workspace_id == self.ws, d.person_id.in_(chunk))
+                    ).where(d.workspace_id == self.ws, among)
                 )
             )
         return rows
@@ -287,7 +309,7 @@ class JourneyRepository:
     def enrolments_of(self, person_ids: Sequence[int], journey_ids: Sequence[int]) -> list[Any]:
         e = t.enrolments.c
         rows: list[Any] = []
-        for chunk in _chunks(list(person_ids)):
+        for among in self._among(e.person_id, person_ids):
             rows.extend(
                 self.conn.execute(
                     select(
@@ -301,7 +323,7 @@ class JourneyRepository:
                         e.state,
                     ).where(
                         e.workspace_id == self.ws,
-                        e.person_id.in_(chunk),
+                        among,
                         e.journey_id.in_(list(journey_ids)),
                     )
                 )
@@ -347,6 +369,19 @@ class JourneyRepository:
             f"ended_at = {mark} WHERE id = {mark} AND workspace_id = {mark}"
         )
         ws = self.ws
+        if not postgres and SQLITE_MANY_ROWS:
+            changes = [
+                (ident, status, state, ts(wake), ts(ended))
+                for ident, status, state, wake, ended in rows
+            ]
+            for chunk, marks in _sqlite_chunks(changes, 5):
+                raw.execute(
+                    "UPDATE enrolments SET status = u.column2, state = u.column3, "
+                    f"wake_at = u.column4, ended_at = u.column5 FROM (VALUES {marks}) AS u "
+                    "WHERE enrolments.id = u.column1 AND enrolments.workspace_id = ?",
+                    [*chunk, ws],
+                )
+            return
         data = [
             (status, state, ts(wake), ts(ended), ident, ws)
             for ident, status, state, wake, ended in rows
@@ -497,6 +532,20 @@ OUTBOX_COLUMNS = (
 OUTBOX_KINDS = "iissssijstistt"
 assert len(ENROLMENT_KINDS) == len(ENROLMENT_COLUMNS) and len(OUTBOX_KINDS) == len(OUTBOX_COLUMNS)
 _COPY_CHUNK = 5000
+#: SQLite 3.33+ (UPDATE ... FROM, 32,766 variables): a batch is written with a few statements
+#: of many rows each.  The driver releases the interpreter lock while SQLite runs a statement
+#: (executemany takes it back on every row), so a writer thread really runs in parallel.
+SQLITE_MANY_ROWS = sqlite3.sqlite_version_info >= (3, 33, 0)
+_SQLITE_VARIABLES = 32_000
+
+
+def _sqlite_chunks(rows: list[tuple[Any, ...]], width: int) -> Iterator[tuple[list[Any], str]]:
+    """Flattened parameters and ``(?, ...), (?, ...)`` for as many rows as one statement takes."""
+    per = max(1, _SQLITE_VARIABLES // width)
+    one = "(" + ", ".join("?" * width) + ")"
+    for start in range(0, len(rows), per):
+        chunk = rows[start : start + per]
+        yield [v for row in chunk for v in row], ", ".join([one] * len(chunk))
 
 
 def _sqlite_ts(value: datetime | None) -> str | None:
@@ -611,6 +660,10 @@ def _write(
         data = make_rows(workspace_id, rows, ts)
     else:
         data = generic_sqlite_rows(kinds, workspace_id, rows, ts)
+    if SQLITE_MANY_ROWS:
+        for chunk, marks in _sqlite_chunks(data, len(columns) + 1):
+            raw.execute(f'INSERT INTO "{table}" ({col_sql}) VALUES {marks}', chunk)
+        return
     marks = ", ".join("?" for _ in range(len(columns) + 1))
     cur = raw.cursor()
     try:

@@ -17,11 +17,13 @@ person's orders, the products' ``days_to_opinion``).
 from __future__ import annotations
 
 import gc
+import json
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Engine
 
@@ -38,16 +40,14 @@ from goodwill.journeys.models import (
     PersonContext,
     PriorEnrolment,
 )
-from goodwill.journeys.repository import JourneyRepository
+from goodwill.journeys.repository import SQLITE_MANY_ROWS, JourneyRepository
 from goodwill.journeys.scores import score_events
 from goodwill.journeys.serialization import intent_json, state_from_dict, state_json
 from goodwill.kit.clock import as_utc, utcnow
 from goodwill.workspaces.repository import WorkspaceRepository
 from goodwill.workspaces.service import Workspace, get_existing
 
-BATCH = 2000
-#: a burst of this many full batches refreshes PostgreSQL's planner statistics once
-ANALYZE_EVERY = 10
+BATCH = 5000
 FIRST_DATE_LOOKBACK = timedelta(days=1)
 
 
@@ -122,15 +122,20 @@ class _Batch:
         self.inserts: list[tuple[Any, ...]] = []
         self.outbox: list[tuple[Any, ...]] = []
         self.stats = PassStats()
+        self.touched: set[int] = set()  # people whose enrolments this batch writes
         self._ids: list[int] = []
         self._used = 0
 
-    def reserve(self, count: int) -> None:
+    def reserve(self, count: int, above: int = 0) -> int:
         """Reserve enrolment ids for up to ``count`` new enrolments in one query (unused ones
-        are simply never written)."""
+        are simply never written), all greater than ``above`` (the last id reserved by a batch
+        not written yet: SQLite hands out ``max(id) + 1``...).  Returns the highest id."""
         if count > 0:
-            self._ids = self.repo.new_enrolment_ids(count)
-            self._used = 0
+            ids = self.repo.new_enrolment_ids(count)
+            if ids[0] <= above:
+                ids = list(range(above + 1, above + 1 + count))
+            self._ids, self._used = ids, 0
+        return self._ids[-1] if self._ids else above
 
     def _next_id(self) -> int:
         if self._used >= len(self._ids):
@@ -158,6 +163,7 @@ class _Batch:
         state = state_from_dict(dict(row.state))
         result = advance(journey, state, self.now, events, ctx)
         self.stats.advanced += 1
+        self.touched.add(int(row.person_id))
         ident = int(row.id)
         self._record(ident, result.intents, result.steps_run)
         new = result.state
@@ -206,26 +212,65 @@ class _Batch:
                 state.ended_at,
             )
         )
-        prior.append(
-            PriorEnrolment(
-                enrolment_id=str(new_id),
-                journey_key=journey.key,
-                status=state.status,
-                entered_at=outcome.entered_at,
-                trigger_event_id=str(event.id),
-                journey_version=journey.version,
+        if len(events) > 1:  # only a later event of the same person can read it
+            prior.append(
+                PriorEnrolment(
+                    enrolment_id=str(new_id),
+                    journey_key=journey.key,
+                    status=state.status,
+                    entered_at=outcome.entered_at,
+                    trigger_event_id=str(event.id),
+                    journey_version=journey.version,
+                )
             )
-        )
+        self.touched.add(int(ctx.person_id))
         self.stats.enrolled += 1
         self.stats.holdout += holdout
         self._record(new_id, intents, steps)
 
-    def flush(self) -> None:
+    def flush(self, repo: JourneyRepository | None = None) -> None:
         # Another scheduler cannot have enrolled these (one scheduler per workspace holds the
         # lock), and priors already refuse a trigger seen before, so inserts cannot conflict.
-        self.repo.insert_enrolments(self.inserts)
-        self.repo.update_enrolments(self.updates)
-        self.repo.insert_outbox(self.outbox)
+        repo = repo or self.repo
+        repo.insert_enrolments(self.inserts)
+        repo.update_enrolments(self.updates)
+        repo.insert_outbox(self.outbox)
+
+    def overlay(self, rows: list[Any], people: Iterable[int]) -> list[Any]:
+        """``rows`` (enrolments of ``people`` read from the store) as they will be once this
+        batch is written: its updates applied, its new enrolments of those people added."""
+        touched = self.touched.intersection(people)
+        if not touched:
+            return rows
+        updates = {u[0]: u for u in self.updates}
+        out: list[Any] = []
+        for r in rows:
+            u = updates.get(int(r.id))
+            if u is not None:
+                r = _Row(
+                    r.id, r.journey_id, r.version, r.person_id, u[1], r.trigger_key,
+                    r.entered_at, json.loads(u[2]),
+                )  # fmt: skip
+            out.append(r)
+        for ins in self.inserts:
+            if ins[3] in touched:
+                out.append(
+                    _Row(ins[0], ins[1], ins[2], ins[3], ins[4], ins[6], ins[9], json.loads(ins[7]))
+                )
+        return out
+
+
+class _Row(NamedTuple):
+    """An enrolment row as :meth:`JourneyRepository.enrolments_of` returns it."""
+
+    id: int
+    journey_id: int
+    version: int
+    person_id: int
+    status: str
+    trigger_key: str
+    entered_at: datetime
+    state: dict[str, Any]
 
 
 def _priors(
@@ -266,29 +311,47 @@ def _to_events(rows: list[Any], repo: JourneyRepository) -> dict[int, list[Event
     return by_person
 
 
-def _enrol_and_advance(
-    batch: _Batch, by_person: dict[int, list[Event]], *, advance_active: bool
-) -> None:
+def _read_inputs(
+    batch: _Batch,
+    by_person: dict[int, list[Event]],
+    pending: _Batch | None = None,
+    above: int = 0,
+) -> tuple[dict[int, PersonContext], list[Any], int]:
+    """What a batch reads: the people's snapshots, their enrolments (as they will be once the
+    ``pending`` batch is written), and enough reserved enrolment ids (all above ``above``)."""
     repo, lib = batch.repo, batch.lib
     people = list(by_person)
     contexts = load_contexts(repo, people)
     journey_ids = sorted({jid for jid, _ in lib.by_version})
     rows = repo.enrolments_of(people, journey_ids) if journey_ids else []
-    priors = _priors(rows, lib)
-    active = [r for r in rows if r.status == "active"]
-    if advance_active:
-        for r in active:
-            ctx = contexts.get(int(r.person_id))
-            if ctx is not None:
-                batch.advance_existing(r, ctx, by_person.get(int(r.person_id), []))
-    batch.reserve(
-        sum(
-            len(lib.for_kind(event.kind))
-            for pid, events in by_person.items()
-            if pid in contexts
-            for event in events
-        )
+    if pending is not None:
+        rows = pending.overlay(rows, people)
+    candidates = sum(
+        len(lib.for_kind(event.kind))
+        for pid, events in by_person.items()
+        if pid in contexts
+        for event in events
     )
+    return contexts, rows, batch.reserve(candidates, above)
+
+
+def _enrol_and_advance(
+    batch: _Batch,
+    by_person: dict[int, list[Event]],
+    contexts: dict[int, PersonContext],
+    rows: list[Any],
+    *,
+    advance_active: bool,
+) -> None:
+    """The engine's part of a batch (no database: what it reads was read before)."""
+    lib = batch.lib
+    priors = _priors(rows, lib)
+    if advance_active:
+        for r in rows:
+            if r.status == "active":
+                ctx = contexts.get(int(r.person_id))
+                if ctx is not None:
+                    batch.advance_existing(r, ctx, by_person.get(int(r.person_id), []))
     for pid, events in by_person.items():
         ctx = contexts.get(pid)
         if ctx is None:
@@ -300,37 +363,124 @@ def _enrol_and_advance(
                 )
 
 
+def _read_and_run(
+    batch: _Batch, by_person: dict[int, list[Event]], *, advance_active: bool
+) -> None:
+    contexts, rows, _ = _read_inputs(batch, by_person)
+    _enrol_and_advance(batch, by_person, contexts, rows, advance_active=advance_active)
+
+
+def _analyze_now(batches: int) -> bool:
+    """In a burst of full batches, refresh PostgreSQL's planner statistics before batches 0, 1,
+    2, 4, 8, 16...: the tables a pass grows are never more than twice what the planner thinks,
+    for a logarithmic number of ANALYZEs."""
+    return batches & (batches - 1) == 0
+
+
+class _Skipped(Exception):
+    """Another scheduler holds the workspace or has moved its cursor: stop this pass."""
+
+
+class _Writer:
+    """Writes computed batches in order, each in its own transaction with the cursor move.
+
+    On PostgreSQL the write runs in a background thread while the next batch is read and
+    computed: the server inserts (COPY, indexes, foreign keys) on one core while the engine
+    runs on the other.  On SQLite it runs inline (one writer; the sqlite3 driver would hand the
+    interpreter lock back and forth on every row).  Each write takes the workspace lock and
+    checks that the cursor is still where this pass found it, so an overlapping scheduler can
+    never write the same events twice.
+    """
+
+    def __init__(self, engine: Engine, ws: Workspace, now: datetime, stats: PassStats) -> None:
+        self.engine, self.ws, self.now, self.stats = engine, ws, now, stats
+        threaded = engine.dialect.name == "postgresql" or SQLITE_MANY_ROWS
+        self._pool = ThreadPoolExecutor(1, "journeys-writer") if threaded else None
+        self._running: Future[None] | None = None
+
+    def submit(self, batch: _Batch, start: int, end: int) -> None:
+        self.wait()
+        if self._pool is None:
+            self._write(batch, start, end)
+        else:
+            self._running = self._pool.submit(self._write, batch, start, end)
+
+    def wait(self) -> None:
+        """Until the batch being written is committed (its error, if any, is raised here)."""
+        running, self._running = self._running, None
+        if running is not None:
+            running.result()
+
+    def close(self) -> None:
+        """Wait for a write in flight; its error was or will be raised by :meth:`wait`."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+    def _write(self, batch: _Batch, start: int, end: int) -> None:
+        with unit_of_work(self.engine) as conn:
+            repo = JourneyRepository(conn, self.ws)
+            cursor = repo.cursor() if repo.lock_scheduler() else None
+            if cursor is None or int(cursor.last_interaction_id) != start:
+                raise _Skipped
+            batch.flush(repo)
+            repo.save_cursor(self.now, last_interaction_id=end)
+        self.stats.add(batch.stats)
+
+
 def _events_phase(
     engine: Engine, ws: Workspace, lib: JourneyLibrary, now: datetime, stats: PassStats
 ) -> None:
+    """New interactions, in batches: batch N+1 is read and computed while batch N is written
+    (see :class:`_Writer`); what N will write is overlaid on what N+1 reads."""
+    with unit_of_work(engine) as conn:
+        repo = JourneyRepository(conn, ws)
+        if not repo.lock_scheduler():
+            stats.skipped = True
+            return
+        cursor = repo.cursor()
+        if cursor is None:
+            # A new scheduler starts from now: old history must not trigger journeys.
+            repo.save_cursor(
+                now, last_interaction_id=repo.max_interaction_id(), last_score_run_id=0
+            )
+            return
+        last = int(cursor.last_interaction_id)
+    writer = _Writer(engine, ws, now, stats)
+    pending: tuple[_Batch, int, int] | None = None  # computed, not written yet
+    high = 0  # the highest enrolment id reserved so far
     batches = 0
-    while True:
-        with unit_of_work(engine) as conn:
-            repo = JourneyRepository(conn, ws)
-            if not repo.lock_scheduler():
-                stats.skipped = True
-                return
-            cursor = repo.cursor()
-            last = 0 if cursor is None else int(cursor.last_interaction_id)
-            if cursor is None:
-                # A new scheduler starts from now: old history must not trigger journeys.
-                repo.save_cursor(
-                    now, last_interaction_id=repo.max_interaction_id(), last_score_run_id=0
-                )
-                return
-            rows = repo.interactions_after(last, BATCH)
-            if not rows:
-                return
-            if len(rows) == BATCH and batches % ANALYZE_EVERY == 0:
-                repo.refresh_statistics("interactions", "persons", "enrolments", "outbox")
-            batches += 1
-            batch = _Batch(repo, lib, now)
-            batch.stats.events = len(rows)
+    try:
+        while True:
+            writer.wait()  # the store now holds everything before ``pending``
             with _no_cyclic_gc():
-                _enrol_and_advance(batch, _to_events(rows, repo), advance_active=True)
-                batch.flush()
-            repo.save_cursor(now, last_interaction_id=int(rows[-1].id))
-            stats.add(batch.stats)
+                with unit_of_work(engine) as conn:
+                    repo = JourneyRepository(conn, ws)
+                    rows = repo.interactions_after(last, BATCH)
+                    if rows:
+                        if len(rows) == BATCH and _analyze_now(batches):
+                            repo.refresh_statistics(
+                                "interactions", "persons", "enrolments", "outbox"
+                            )
+                        batches += 1
+                        batch = _Batch(repo, lib, now)
+                        batch.stats.events = len(rows)
+                        by_person = _to_events(rows, repo)
+                        contexts, enrolments, high = _read_inputs(
+                            batch, by_person, pending[0] if pending else None, high
+                        )
+                if pending is not None:
+                    writer.submit(*pending)
+                    pending = None
+                if not rows:
+                    break
+                _enrol_and_advance(batch, by_person, contexts, enrolments, advance_active=True)
+            pending = (batch, last, int(rows[-1].id))
+            last = pending[2]
+        writer.wait()
+    except _Skipped:
+        stats.skipped = True
+    finally:
+        writer.close()
 
 
 def _due_phase(
@@ -347,7 +497,7 @@ def _due_phase(
             rows = repo.due_enrolments(now, BATCH, after)
             if not rows:
                 return
-            if len(rows) == BATCH and batches % ANALYZE_EVERY == 0:
+            if len(rows) == BATCH and _analyze_now(batches):
                 repo.refresh_statistics("persons", "enrolments", "outbox")
             batches += 1
             batch = _Batch(repo, lib, now)
@@ -395,7 +545,7 @@ def _dates_phase(
             if by_person:
                 batch = _Batch(repo, lib, now)
                 with _no_cyclic_gc():
-                    _enrol_and_advance(batch, by_person, advance_active=False)
+                    _read_and_run(batch, by_person, advance_active=False)
                     batch.flush()
                 stats.add(batch.stats)
     with unit_of_work(engine) as conn:
@@ -422,7 +572,7 @@ def _scores_phase(
                 return
             batch = _Batch(repo, lib, now)
             with _no_cyclic_gc():
-                _enrol_and_advance(batch, chunk, advance_active=False)
+                _read_and_run(batch, chunk, advance_active=False)
                 batch.flush()
             stats.add(batch.stats)
     with unit_of_work(engine) as conn:
