@@ -43,6 +43,7 @@ from goodwill.analytics.frames import (
     to_day_number,
     to_lazy,
 )
+from goodwill.analytics.threads import both
 
 _F = npt.NDArray[np.float64]
 _I = npt.NDArray[np.int64]
@@ -114,6 +115,12 @@ def summarize(
             raise AnalyticsError("calibration_end is before the first transaction")
 
     scale = res / unit
+    if cal_bi is None:
+        direct = _direct_summary(
+            lf, customer_col, value_col, schema, bucket, stats, end_bi=end_bi, scale=scale
+        )
+        if direct is not None:
+            return direct
     parts = []
     for ids, first, n_periods, pb, pv in _sorted_periods(
         lf, customer_col, value_col, schema, bucket, stats
@@ -193,6 +200,125 @@ def _validate(
     return row
 
 
+_CHUNK_ROWS = 1 << 20  # rows per pass step of the direct path (bounds its temporaries)
+
+
+def _direct_summary(
+    lf: pl.LazyFrame,
+    customer_col: str,
+    value_col: str | None,
+    schema: pl.Schema,
+    bucket: pl.Expr,
+    stats: dict[str, Any],
+    *,
+    end_bi: float,
+    scale: float,
+) -> pl.DataFrame | None:
+    """The summary of integer customer ids in a compact range, without sorting the rows.
+
+    Customers are addressed directly by ``id - min id``. First and last bucket come from
+    ``np.minimum.at`` / ``np.maximum.at`` and the repeat spend from one ``np.add.at`` of the
+    values outside each customer's first bucket, over row chunks. Only the number of distinct
+    buckets per customer needs a sort: of one packed integer key per row (32 bits when it fits),
+    without any payload. The sort runs on a helper thread while this one does the row passes.
+    Returns ``None`` (use the sorted path) for other ids or id ranges much wider than the table.
+    """
+    if "cmin" not in stats:
+        return None
+    n = int(stats["n"])
+    cmin, width = int(stats["cmin"]), int(stats["cmax"]) - int(stats["cmin"]) + 1
+    if width > max(2 * n, 1 << 20) or width >= 1 << 31:
+        return None
+    bmin = int(stats["bmin"])
+    span = int(stats["bmax"]) - bmin + 1
+    shift = max(1, (span - 1).bit_length())
+    if span >= 1 << 31 or (width << shift) >= 1 << 62:
+        return None
+    columns = [customer_col, *([value_col] if value_col else [])]
+    time_cols = [c for c in schema.names() if c not in columns]
+    frame = lf.select(*columns, *time_cols).collect()  # no copy for an eager input
+    code = pl.col(customer_col).cast(pl.Int64) - cmin
+    rel = bucket - bmin
+    key_type = pl.UInt32 if (width << shift) <= 1 << 32 else pl.Int64
+
+    def occasions() -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+        """Distinct buckets and the last bucket per customer, from sorted packed keys (in
+        customer-id ranges of ~``_SORT_ROWS`` rows: bounded memory)."""
+        counts = np.zeros(width, dtype=np.int32)
+        last = np.full(width, -1, dtype=np.int32)
+        n_ranges = max(1, -(-n // _SORT_ROWS))
+        step = -(-width // n_ranges)
+        packed = (code * (1 << shift) + rel).cast(key_type)
+        for lo_c in range(0, width, step):
+            picked = frame.lazy()
+            if n_ranges > 1:
+                picked = picked.filter(code.is_between(lo_c, lo_c + step - 1))
+            keys = picked.select(k=packed).collect()["k"]
+            keys.sort(multithreaded=False, in_place=True)  # no second buffer
+            _count_occasions(keys.to_numpy(), shift, counts, last)
+            del keys
+        return counts, last
+
+    def rows() -> tuple[npt.NDArray[np.int32], _F]:
+        """First bucket, and the summed value outside it, per customer (while the sort runs)."""
+        first = np.full(width, np.iinfo(np.int32).max, dtype=np.int32)  # small: cache-friendly
+        rel32 = rel.cast(pl.Int32)
+        for lo in range(0, n, _CHUNK_ROWS):
+            part = frame.slice(lo, _CHUNK_ROWS).select(c=code, b=rel32)
+            np.minimum.at(first, part["c"].to_numpy(), part["b"].to_numpy())
+        repeat = np.zeros(width)
+        if value_col is not None:
+            value = pl.col(value_col).cast(pl.Float64)
+            for lo in range(0, n, _CHUNK_ROWS):
+                part = frame.slice(lo, _CHUNK_ROWS).select(c=code, b=rel32, v=value)
+                c = part["c"].to_numpy()
+                later = part["b"].to_numpy() != first[c]
+                np.add.at(repeat, c, part["v"].to_numpy() * later)
+        return first, repeat
+
+    (counts, last), (first, repeat) = both(occasions, rows)
+    present = np.flatnonzero(last >= 0)
+    freq = counts[present].astype(np.int64)
+    freq -= 1
+    start = first[present].astype(np.float64)
+    recency = last[present].astype(np.float64)
+    recency -= start
+    recency *= scale
+    t_end = np.subtract(end_bi - bmin, start, out=start)
+    t_end *= scale
+    ids = pl.Series(customer_col, present + cmin).cast(schema[customer_col])
+    out = pl.DataFrame({customer_col: ids, "frequency": freq, "recency": recency, "T": t_end})
+    if value_col is not None:
+        monetary = repeat[present]
+        np.divide(monetary, freq, out=monetary, where=freq > 0)
+        monetary[freq == 0] = 0.0
+        out = out.with_columns(monetary_value=monetary)
+    return out
+
+
+def _count_occasions(
+    keys: npt.NDArray[Any], shift: int, counts: npt.NDArray[np.int32], last: npt.NDArray[np.int32]
+) -> None:
+    """Add each customer's distinct buckets to ``counts`` and set ``last`` from sorted keys."""
+    n = keys.shape[0]
+    for lo in range(0, n, _CHUNK_ROWS):
+        part = keys[lo : lo + _CHUNK_ROWS]
+        start = np.empty(part.shape[0], dtype=bool)
+        start[0] = lo == 0 or keys[lo] != keys[lo - 1]
+        np.not_equal(part[1:], part[:-1], out=start[1:])
+        starts = part[start]
+        cust = (starts >> shift).astype(np.int64)  # ascending
+        if cust.size:
+            head = np.empty(cust.shape[0], dtype=bool)
+            head[0] = True
+            np.not_equal(cust[1:], cust[:-1], out=head[1:])
+            heads = np.flatnonzero(head)
+            counts[cust[heads]] += np.diff(heads, append=cust.shape[0]).astype(np.int32)
+            tails = np.append(heads[1:], cust.shape[0]) - 1
+            last[cust[tails]] = starts[tails] & ((1 << shift) - 1)
+
+
+_SORT_ROWS = 16_000_000  # keys sorted at a time by the direct path (<= 64-128 MB of keys)
 _PART_ROWS = 1_250_000  # rows sorted at a time: bounds peak memory on big tables
 
 
