@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 from tests import builders as b
 
 from goodwill.db import tables as t
-from goodwill.journeys import load_playbook
+from goodwill.journeys import load_definition, load_playbook, scheduler
 from goodwill.journeys.repository import JourneyRepository
 from goodwill.journeys.scheduler import run_pass
 from goodwill.journeys.service import explain, publish, set_enabled
@@ -257,3 +257,106 @@ def test_win_back_fires_when_p_alive_crosses_below_half(engine: Engine) -> None:
     assert enrolment.person_id == slipping
     [task] = _outbox(engine)
     assert task.action == "create_task" and task.payload["assignee"] == "maria"
+
+
+ONCE = """
+key: once-after-order
+name: Once after an order
+version: 1
+priority: relationship
+trigger: {event: order.placed}
+re_entry: once_ever
+exits: [order.cancelled]
+steps:
+  - {id: settle, type: wait, duration: 1h}
+  - {id: thank, type: send_message, channel: email, template: thank_you_first_order, purpose: transactional}
+"""
+
+
+def _enable_once(engine: Engine) -> Workspace:
+    with engine.begin() as conn:
+        ws = get_or_create(conn, "shop")
+        publish(conn, ws, load_definition(ONCE))
+        set_enabled(conn, ws, "once-after-order", True)
+    return ws
+
+
+def test_a_batch_sees_what_the_batch_before_it_will_write(engine: Engine, monkeypatch: Any) -> None:
+    """A batch is read while the one before it is still being written: the second order and
+    the cancellation must see the enrolment the first order created one batch earlier."""
+    monkeypatch.setattr(scheduler, "BATCH", 1)
+    ws = _enable_once(engine)
+    with engine.begin() as conn:
+        ana, ben = b.person(conn, ws), b.person(conn, ws)
+        for pid, kind, minutes, number in [
+            (ana, "order.placed", 50, "#1"),
+            (ana, "order.cancelled", 45, "#1"),
+            (ana, "order.placed", 40, "#2"),
+            (ben, "order.placed", 20, "#3"),
+        ]:
+            b.interaction(
+                conn,
+                ws,
+                pid,
+                kind,
+                occurred_at=NOW - timedelta(minutes=minutes),
+                payload={"order": number},
+            )
+    stats = run_pass(engine, "shop", NOW)["shop"]
+    assert stats.events == 4 and stats.enrolled == 2 and stats.advanced == 1
+    by_person = {e.person_id: e for e in _enrolments(engine)}
+    assert len(_enrolments(engine)) == 2
+    assert by_person[ana].status == "exited" and by_person[ben].status == "active"
+    run_pass(engine, "shop", NOW + timedelta(hours=2))
+    by_person = {e.person_id: e for e in _enrolments(engine)}
+    assert len(by_person) == 2 and by_person[ben].status == "completed"
+    assert [o.person_id for o in _outbox(engine)] == [ben]
+
+
+def test_enrolment_ids_stay_distinct_across_batches_in_flight(
+    engine: Engine, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(scheduler, "BATCH", 7)
+    ws = _enable_once(engine)
+    with engine.begin() as conn:
+        people = [b.person(conn, ws) for _ in range(30)]
+        for i, pid in enumerate(people):
+            b.interaction(
+                conn,
+                ws,
+                pid,
+                "order.placed",
+                occurred_at=NOW - timedelta(minutes=90),
+                payload={"order": f"#{i}"},
+            )
+    stats = run_pass(engine, "shop", NOW)["shop"]
+    enrolments = _enrolments(engine)
+    assert stats.enrolled == 30 and len({e.id for e in enrolments}) == 30
+    assert sorted(e.person_id for e in enrolments) == sorted(people)
+    outbox = _outbox(engine)
+    assert len(outbox) == 30 and {o.enrolment_id for o in outbox} == {e.id for e in enrolments}
+    assert all(o.payload["enrolment_id"] == str(o.enrolment_id) for o in outbox)
+
+
+def test_a_second_scheduler_that_moved_the_cursor_stops_this_pass(engine: Engine) -> None:
+    """Each batch is written only if the cursor is still where this pass read it."""
+    ws = _enable_once(engine)
+    with engine.begin() as conn:
+        pid = b.person(conn, ws)
+        b.interaction(
+            conn, ws, pid, "order.placed", occurred_at=NOW - timedelta(minutes=5), payload={}
+        )
+    original = scheduler._Writer._write
+
+    def moved_meanwhile(self: Any, batch: Any, start: int, end: int) -> None:
+        with engine.begin() as conn:
+            JourneyRepository(conn, ws).save_cursor(NOW, last_interaction_id=end)
+        original(self, batch, start, end)
+
+    scheduler._Writer._write = moved_meanwhile  # type: ignore[method-assign]
+    try:
+        stats = run_pass(engine, "shop", NOW)["shop"]
+    finally:
+        scheduler._Writer._write = original  # type: ignore[method-assign]
+    assert stats.skipped and stats.enrolled == 0
+    assert _enrolments(engine) == [] and _outbox(engine) == []

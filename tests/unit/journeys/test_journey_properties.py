@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,10 +29,13 @@ from goodwill.journeys import (
     PersonContext,
     advance,
     compile_journey,
+    intent_from_dict,
+    intent_to_dict,
     parse_definition,
     state_from_dict,
     state_to_dict,
 )
+from goodwill.journeys.serialization import intent_json, json_text, state_json
 
 EXIT_KINDS = ("order.placed", "consent.withdrawn")
 KINDS = (*EXIT_KINDS, "message.opened", "message.replied", "web.visit")
@@ -246,3 +250,17 @@ def test_every_exit_ends_the_enrolment(sc: Scenario) -> None:
 def test_states_survive_their_json_round_trip(sc: Scenario) -> None:
     state, _ = single(sc)
     assert state_from_dict(state_to_dict(state)) == state
+
+
+@SETTINGS
+@given(scenarios())
+def test_the_direct_json_writers_match_the_dict_shapes(sc: Scenario) -> None:
+    """The scheduler writes states and intents as JSON text directly; the text is exactly the
+    compact JSON of the documented dict shapes, and reads back to the same values."""
+    state, intents = single(sc)
+    text = state_json(state)
+    assert text == json_text(state_to_dict(state))
+    assert state_from_dict(json.loads(text)) == state
+    for intent in intents:
+        assert intent_json(intent) == json_text(intent_to_dict(intent))
+        assert intent_from_dict(json.loads(intent_json(intent))) == intent
