@@ -142,6 +142,9 @@ def compress(columns: tuple[FloatArray, ...], weights: FloatArray) -> Customers:
     n = weights.shape[0]
     if n < 64:
         return Customers(columns, weights)
+    packed = _compress_on_grids(columns, weights)
+    if packed is not None:
+        return packed
     names = [f"c{i}" for i in range(len(columns))]
     df = pl.DataFrame({**dict(zip(names, columns, strict=True)), "w": weights})
     # sorted: a hash group-by returns groups in a different order each run, and the fit must give
@@ -153,6 +156,51 @@ def compress(columns: tuple[FloatArray, ...], weights: FloatArray) -> Customers:
         tuple(grouped[c].to_numpy().astype(np.float64) for c in names),
         grouped["w"].to_numpy().astype(np.float64),
     )
+
+
+def _compress_on_grids(columns: tuple[FloatArray, ...], weights: FloatArray) -> Customers | None:
+    """:func:`compress` when every column is on a grid (:func:`grid_codes`): rows become one
+    packed integer key, and a sort of those keys finds the distinct rows, in the same order as
+    sorting the rows themselves (first column, then the next...). ``None`` when a column is not
+    on a grid or the packed key would not fit in 63 bits."""
+    n = weights.shape[0]
+    grids = []
+    size = 1
+    for column in columns:
+        grid = grid_codes(column)
+        if grid is None:
+            return None
+        grids.append(grid)
+        size *= grid[1].shape[0]
+        if size >= 1 << 62:
+            return None
+    key = np.zeros(n, dtype=np.int64)
+    for code, values in grids:
+        key *= values.shape[0]
+        key += code
+    ones = bool(np.all(weights == 1.0))
+    if ones:
+        key = pl.Series(key).sort(multithreaded=False).to_numpy()  # ~3x faster than NumPy's
+        head = np.empty(n, dtype=bool)
+        head[0] = True
+        np.not_equal(key[1:], key[:-1], out=head[1:])
+        starts = np.flatnonzero(head)
+        if starts.shape[0] > 0.9 * n:
+            return Customers(columns, weights)
+        uniq = key[starts]
+        totals = np.diff(starts, append=n).astype(np.float64)
+    else:
+        uniq, inverse = np.unique(key, return_inverse=True)
+        if uniq.shape[0] > 0.9 * n:
+            return Customers(columns, weights)
+        totals = np.bincount(inverse.ravel(), weights=weights, minlength=uniq.shape[0]).astype(
+            np.float64
+        )
+    out = []
+    for _, values in reversed(grids):
+        out.append(values[uniq % values.shape[0]])
+        uniq = uniq // values.shape[0]
+    return Customers(tuple(np.ascontiguousarray(c) for c in reversed(out)), totals)
 
 
 def group_pairs(x: FloatArray, t: FloatArray) -> tuple[FloatArray, FloatArray, IntArray]:

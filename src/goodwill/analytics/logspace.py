@@ -9,10 +9,12 @@ result is then ``u``, never NaN), and the derivative weight of the second term i
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 
 import numpy as np
 
 from goodwill.analytics.inputs import FloatArray
+from goodwill.analytics.threads import both
 
 
 def softplus(d: FloatArray) -> FloatArray:
@@ -42,9 +44,26 @@ def blockwise_sums(
     stay in cache. Measured 3-7x faster on the 2-core target machine.
     """
     n = arrays[0].shape[0]
+    n_blocks = -(-n // block)
+    if n_blocks < 4:
+        return _sum_blocks(fn, arrays, 0, n, block)
+    # two halves on two threads; the split (and so the rounding) does not depend on the thread
+    # count, so one and two threads give bit-identical sums
+    mid = (n_blocks // 2) * block
+    first, second = both(
+        partial(_sum_blocks, fn, arrays, 0, mid, block),
+        partial(_sum_blocks, fn, arrays, mid, n, block),
+    )
+    return first + second
+
+
+def _sum_blocks(
+    fn: Callable[..., FloatArray], arrays: Sequence[FloatArray], lo: int, hi: int, block: int
+) -> FloatArray:
     total: FloatArray | None = None
-    for lo in range(0, max(n, 1), block):
-        part = fn(*(a[lo : lo + block] for a in arrays))
+    for start in range(lo, max(hi, lo + 1), block):
+        end = min(start + block, hi)
+        part = fn(*(a[start:end] for a in arrays))
         total = part if total is None else total + part
     assert total is not None
     return total

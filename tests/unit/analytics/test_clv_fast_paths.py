@@ -145,3 +145,48 @@ def test_both_runs_the_two_calls_and_raises_their_errors():
         both(fail, lambda: 2)
     with pytest.raises(ValueError, match="boom"):
         both(lambda: 2, fail)
+
+
+def _polars_compress(columns, weights):
+    frame = pl.DataFrame({**{f"c{i}": c for i, c in enumerate(columns)}, "w": weights})
+    names = [f"c{i}" for i in range(len(columns))]
+    grouped = frame.group_by(names).agg(pl.col("w").sum()).sort(names)
+    return [grouped[n].to_numpy() for n in names], grouped["w"].to_numpy()
+
+
+@pytest.mark.parametrize("unit_weights", [True, False])
+def test_compression_on_grids_matches_a_group_by(unit_weights):
+    from goodwill.analytics.inputs import _compress_on_grids
+
+    rng = np.random.default_rng(5)
+    n = 20_000
+    T = rng.integers(30, 90, n) / 7
+    x = rng.poisson(1.0, n).astype(np.float64)
+    tx = np.where(x > 0, np.floor(T * 7 * rng.random(n)) / 7, 0.0)
+    w = np.ones(n) if unit_weights else rng.integers(1, 4, n).astype(np.float64) / 2
+    packed = _compress_on_grids((x, tx, T), w)
+    assert packed is not None and packed.n_rows < n
+    columns, weights = _polars_compress((x, tx, T), w)
+    for got, expected in zip(packed.columns, columns, strict=True):
+        assert np.array_equal(got, expected)
+    assert np.allclose(packed.weights, weights, rtol=1e-15)
+    off_grid = T + rng.random(n) * 1e-3
+    assert _compress_on_grids((x, tx, off_grid), w) is None
+
+
+def test_blockwise_sums_are_identical_on_one_or_two_threads(monkeypatch):
+    from goodwill.analytics.logspace import blockwise_sums
+
+    rng = np.random.default_rng(6)
+    a = rng.random(100_003)
+
+    def fn(v):
+        return np.array([float(np.einsum("i->", v)), float(np.einsum("i,i->", v, v))])
+
+    monkeypatch.setenv("GOODWILL_ANALYTICS_THREADS", "2")
+    two = blockwise_sums(fn, (a,))
+    monkeypatch.setenv("GOODWILL_ANALYTICS_THREADS", "1")
+    one = blockwise_sums(fn, (a,))
+    assert np.array_equal(one, two)
+    assert np.allclose(one, [a.sum(), (a * a).sum()], rtol=1e-12)
+    assert np.allclose(blockwise_sums(fn, (a[:10],)), [a[:10].sum(), (a[:10] ** 2).sum()])
