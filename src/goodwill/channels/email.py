@@ -31,6 +31,7 @@ server discards the message.  After the hook was called the channel never retrie
 
 from __future__ import annotations
 
+import contextlib
 import re
 import smtplib
 import socket
@@ -535,32 +536,54 @@ class SmtpEmailChannel:
         on_dot: Callable[[], None] | None,
     ) -> None:
         """Steps 3 to 5."""
+        items = [(job.index, job.built.message_id) for job in jobs]
+        socks = [job.session_().sock for job in jobs]
+        sends = [sock.send for sock in socks]  # looked up before the commit
+        written = [0] * len(jobs)
+        broken: dict[int, OSError] = {}
+        # Corked, a dot is queued in the kernel (a worker killed from then on still delivers
+        # it: closing flushes the queue) without being transmitted, so writing it neither runs
+        # the receiver's side of loopback TCP in this call nor wakes the SMTP server, which the
+        # scheduler would then like to run in our place: the dots of a whole group are queued
+        # in about a microsecond each.  They leave when the sockets are uncorked, just after.
+        _set_cork(socks, True)
         try:
-            answers = commit([(job.index, job.built.message_id) for job in jobs])
+            answers = commit(items)
         except BaseException:
             for job in jobs:  # no dot: the server discards every message of the group
                 self._drop_session(job.session_())
             raise
         if len(answers) != len(jobs):
+            for job in jobs:
+                self._drop_session(job.session_())
             raise ValueError("the group commit hook must answer once per message")
+        for n, yes in enumerate(answers):  # nothing between the commit and these lines
+            if yes:
+                try:
+                    written[n] = sends[n](_END_OF_DATA)
+                except OSError as exc:
+                    broken[n] = exc
+        for n, yes in enumerate(answers):
+            if yes and n not in broken and written[n] < len(_END_OF_DATA):
+                try:  # a short write (never seen for three bytes): finish it
+                    jobs[n].session_().sock.sendall(_END_OF_DATA[written[n] :])
+                except OSError as exc:
+                    broken[n] = exc
+        _set_cork([sock for sock, yes in zip(socks, answers, strict=True) if yes], False)
+        if on_dot is not None:
+            on_dot()
         going: list[_Job] = []
-        for job, yes in zip(jobs, answers, strict=True):
+        accepted: list[int] = []
+        for n, (job, yes) in enumerate(zip(jobs, answers, strict=True)):
             if yes:
                 going.append(job)
+                accepted.append(n)
             else:
                 self._drop_session(job.session_())
                 results[job.index] = DeliveryResult.transient(
                     _EMAIL, "not sent: the commit hook declined; the SMTP transaction was abandoned"
                 )
-        socks = [job.session_().sock for job in going]
-        broken: dict[int, OSError] = {}
-        for n, sock in enumerate(socks):  # nothing between the commit and these lines
-            try:
-                sock.sendall(_END_OF_DATA)
-            except OSError as exc:
-                broken[n] = exc
-        if on_dot is not None:
-            on_dot()
+        broken = {going_n: broken[n] for going_n, n in enumerate(accepted) if n in broken}
         for n, job in enumerate(going):
             session = job.session_()
             error: BaseException | None = broken.get(n)
@@ -690,6 +713,19 @@ class _Job:
     def session_(self) -> _Session:
         assert self.session is not None
         return self.session
+
+
+_TCP_CORK: int | None = getattr(socket, "TCP_CORK", None)
+
+
+def _set_cork(socks: list[socket.socket], on: bool) -> None:
+    """``TCP_CORK`` on or off for each socket (a no-op where the platform lacks it)."""
+    if _TCP_CORK is None:
+        return
+    value = 1 if on else 0
+    for sock in socks:
+        with contextlib.suppress(OSError):  # a broken connection: its write reports it
+            sock.setsockopt(socket.IPPROTO_TCP, _TCP_CORK, value)
 
 
 def _open_failure(exc: BaseException, config: SmtpConfig) -> DeliveryResult:

@@ -310,20 +310,22 @@ class GroupCommit:
                     self.accepted.add(index)
                 else:
                     self.declined[index] = reason
+            go = [reason is None for reason in reasons]
             if not self.accepted:
                 self._trans.rollback()
                 self._trans = None
-                return [False] * len(items)
+                return go
+            self.committed = True
             os.sched_yield()  # see EmailCommit: start the commit on a fresh time slice
             self._edge.commit_now()
         except BaseException:
+            self.committed = False
             if self._trans is not None and self._trans.is_active:
                 self._trans.rollback()
             self._trans = None
             self.accepted.clear()
             raise
-        self.committed = True
-        return [reason is None for reason in reasons]
+        return go  # the channel writes the dots right after this return
 
     def dot_written(self) -> None:
         """Pass as ``on_dot``: the group's dots are out, the database may see the commit."""

@@ -12,11 +12,21 @@ only kept from steering the plan.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, any_, bindparam, func, literal, select
+from sqlalchemy import (
+    Connection,
+    String,
+    any_,
+    bindparam,
+    func,
+    literal,
+    literal_column,
+    select,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from goodwill.db import tables as t
@@ -34,12 +44,14 @@ class FactsRepository:
         self._postgres = conn.dialect.name == "postgresql"
 
     def _in(self, column: Any, values: Collection[Any]) -> Any:
-        """``column IN (values)``; on PostgreSQL ``column = ANY(:array)``: one parameter and
-        a fixed statement text, which the driver parses once (a 200-id ``IN`` list is parsed
-        again on every execution, and costs more than running the query)."""
+        """``column IN (values)`` with one parameter and a fixed statement text: PostgreSQL
+        ``column = ANY(:array)``, SQLite ``column IN (SELECT value FROM json_each(:list))``.
+        A 200-value ``IN (...)`` list is expanded by SQLAlchemy and parsed by the driver again
+        on every execution, which cost more than running the query."""
         if self._postgres:
             return column == any_(literal(list(values), ARRAY(column.type)))
-        return column.in_(list(values))
+        listed = literal(json.dumps(list(values)), String())  # SQLite: json_each(:list)
+        return column.in_(select(literal_column("value")).select_from(func.json_each(listed)))
 
     def persons(self, ids: Collection[int]) -> list[Any]:
         p = t.persons.c
