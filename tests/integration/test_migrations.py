@@ -49,7 +49,7 @@ def test_import_write_path_schema_and_its_downgrade(empty_db_url: str) -> None:
             )
             assert "account_id IS NOT NULL" in (_partial_where(dict(index)) or "")
         fks = {tuple(fk["constrained_columns"]) for fk in insp.get_foreign_keys("interactions")}
-        assert fks == {("person_id",), ("account_id",)}
+        assert fks == {("person_id",), ("account_id",), ("order_id",)}
         fks = {tuple(fk["constrained_columns"]) for fk in insp.get_foreign_keys("order_lines")}
         assert fks == {("order_id",), ("product_id",)}
 

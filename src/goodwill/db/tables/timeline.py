@@ -11,7 +11,7 @@ interactions = Table(
     workspace_column(foreign_key=False),
     ref("person_id", "persons", nullable=False, index=False),
     ref("account_id", "accounts", index=False),
-    ref("order_id", "orders", foreign_key=False),
+    ref("order_id", "orders"),
     ts("occurred_at", nullable=False),
     Column("kind", String(48), nullable=False),
     Column("channel", String(16), nullable=False, default=""),

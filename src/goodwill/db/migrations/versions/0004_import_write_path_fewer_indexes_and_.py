@@ -7,8 +7,8 @@ Create Date: 2026-11-23 05:18:23.057300
 What an import writes per line (order lines, interactions) maintains fewer indexes and fires fewer
 foreign-key checks (docs/adr/0040-import-write-path.md):
 
-* ``interactions.workspace_id``, ``interactions.order_id`` and ``order_lines.workspace_id`` lose
-  their foreign keys (the columns and their indexes stay);
+* ``interactions.workspace_id`` and ``order_lines.workspace_id`` lose their foreign keys (the
+  columns and their indexes stay);
 * ``ix_interactions_account_id`` and ``ix_orders_account_id`` become partial (``account_id IS NOT
   NULL``): order and consent events have no account, so the full indexes were almost all NULL.
 """
@@ -28,7 +28,6 @@ _PARTIAL = ("interactions", "orders")
 
 def upgrade() -> None:
     with op.batch_alter_table("interactions", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_interactions_order_id_orders"), type_="foreignkey")
         batch_op.drop_constraint(
             batch_op.f("fk_interactions_workspace_id_workspaces"), type_="foreignkey"
         )
@@ -70,13 +69,6 @@ def downgrade() -> None:
             batch_op.f("fk_interactions_workspace_id_workspaces"),
             "workspaces",
             ["workspace_id"],
-            ["id"],
-            ondelete="CASCADE",
-        )
-        batch_op.create_foreign_key(
-            batch_op.f("fk_interactions_order_id_orders"),
-            "orders",
-            ["order_id"],
             ["id"],
             ondelete="CASCADE",
         )
