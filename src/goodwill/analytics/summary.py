@@ -259,10 +259,12 @@ def _direct_summary(
             del keys
         return counts, last
 
-    def rows() -> tuple[npt.NDArray[np.int32], _F]:
+    def rows() -> tuple[npt.NDArray[Any], _F]:
         """First bucket, and the summed value outside it, per customer (while the sort runs)."""
-        first = np.full(width, np.iinfo(np.int32).max, dtype=np.int32)  # small: cache-friendly
-        rel32 = rel.cast(pl.Int32)
+        # the narrowest bucket type: the random accesses into ``first`` stay in cache
+        narrow = span <= np.iinfo(np.int16).max
+        first = np.full(width, 32767 if narrow else 2**31 - 1, np.int16 if narrow else np.int32)
+        rel32 = rel.cast(pl.Int16 if narrow else pl.Int32)
         for lo in range(0, n, _CHUNK_ROWS):
             part = frame.slice(lo, _CHUNK_ROWS).select(c=code, b=rel32)
             np.minimum.at(first, part["c"].to_numpy(), part["b"].to_numpy())
