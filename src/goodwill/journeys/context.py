@@ -9,6 +9,8 @@ from goodwill.journeys.models import ImportantDate, PersonContext
 from goodwill.journeys.repository import JourneyRepository
 from goodwill.kit.money import minor_digits
 
+_NO_TAGS: frozenset[str] = frozenset()
+
 
 def clv_decile(percentile: float) -> int:
     """1-10, 10 = the top tenth of the base by CLV."""
@@ -51,7 +53,7 @@ def load_contexts(repo: JourneyRepository, person_ids: Sequence[int]) -> dict[in
             account_owner=None if account is None else account[1],
             profile={"first_name": r.first_name, "last_name": r.last_name},
             scores=scores.get(pid, {}),
-            tags=frozenset(r.tags or []),
-            dates=tuple(dates.get(pid, ())),
+            tags=frozenset(r.tags) if r.tags else _NO_TAGS,
+            dates=tuple(dates[pid]) if pid in dates else (),
         )
     return out

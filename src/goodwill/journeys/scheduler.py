@@ -298,7 +298,9 @@ def _to_events(rows: list[Any], repo: JourneyRepository) -> dict[int, list[Event
     facts = repo.order_facts(order_ids) if order_ids else {}
     by_person: dict[int, list[Event]] = {}
     for r in rows:
-        payload = dict(r.payload or {})
+        payload = r.payload  # a fresh dict per row (decoded from JSON): no copy needed
+        if type(payload) is not dict:
+            payload = dict(payload or {})
         if r.order_id is not None and int(r.order_id) in facts:
             number, index, days = facts[int(r.order_id)]
             payload.setdefault("order", number)
@@ -458,9 +460,10 @@ def _events_phase(
                     rows = repo.interactions_after(last, BATCH)
                     if rows:
                         if len(rows) == BATCH and _analyze_now(batches):
-                            repo.refresh_statistics(
-                                "interactions", "persons", "enrolments", "outbox"
-                            )
+                            # what a pass reads but does not grow: once, at the start of a burst
+                            grown = ("enrolments", "outbox")
+                            read = ("interactions", "persons") if batches == 0 else ()
+                            repo.refresh_statistics(*read, *grown)
                         batches += 1
                         batch = _Batch(repo, lib, now)
                         batch.stats.events = len(rows)
@@ -498,7 +501,8 @@ def _due_phase(
             if not rows:
                 return
             if len(rows) == BATCH and _analyze_now(batches):
-                repo.refresh_statistics("persons", "enrolments", "outbox")
+                grown = ("enrolments", "outbox")
+                repo.refresh_statistics(*(("persons",) if batches == 0 else ()), *grown)
             batches += 1
             batch = _Batch(repo, lib, now)
             with _no_cyclic_gc():

@@ -46,6 +46,8 @@ def json_text(value: Any) -> str:
     columns: the same text as ``json.dumps(value, separators=(",", ":"), default=str)``."""
     if _C_ENCODE is None:
         return _ENCODER.encode(value)
+    if not value and type(value) is dict:
+        return "{}"
     return "".join(_C_ENCODE(value, 0))
 
 
@@ -128,7 +130,9 @@ def state_json(state: EnrolmentState) -> str:
     trigger = state.trigger
     history = ",".join(
         [
-            f"[{iso(at)},{scalar(step)},{scalar(occ)},{what[happened]},{q(note)},{iso(until)}]"
+            f"[{iso(at)},{'null' if step is None else scalar(step)},"
+            f"{occ if type(occ) is int else scalar(occ)},{what[happened]},{q(note)},"
+            f"{'null' if until is None else iso(until)}]"
             for at, step, occ, happened, note, until in state.history
         ]
     )

@@ -116,7 +116,11 @@ def next_local_time(after: datetime, at: time, tz: tzinfo) -> datetime:
 
 def format_local(instant: datetime, tz: tzinfo, zone_name: str) -> str:
     """``2026-03-05 10:00 Europe/Lisbon``: how explanations show an instant to a person."""
-    return f"{instant.astimezone(tz):%Y-%m-%d %H:%M} {zone_name}"
+    local = instant.astimezone(tz)
+    if local.year < 1000:  # strftime does not pad the year; keep its spelling
+        return f"{local:%Y-%m-%d %H:%M} {zone_name}"
+    # the same text as strftime("%Y-%m-%d %H:%M"), at half the cost (the engine's hot path)
+    return f"{local.isoformat(' ', 'minutes')[:16]} {zone_name}"
 
 
 def anniversary_in_year(month: int, day: int, year: int) -> date:
