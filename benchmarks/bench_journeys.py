@@ -4,19 +4,25 @@ them, runs the engine and writes every intent to the outbox, on SQLite or Postgr
     .venv/bin/python benchmarks/bench_journeys.py --people 100000 --db sqlite
     .venv/bin/python benchmarks/bench_journeys.py --people 100000 --db postgres
 
-Prints enrolments/s, engine step evaluations/s (wall, including the database) and outbox rows/s.
-The dispatcher half (outbox -> SMTP) is measured by benchmarks/bench_dispatch.py.
+Prints enrolments/s, engine step evaluations/s (wall, including the database) and outbox rows/s,
+and, because the machine is shared, the CPU time of this process (main thread and the
+scheduler's writer thread) and, on PostgreSQL, of the server backends that served the pass, plus
+the peak RSS of this process.  The dispatcher half (outbox -> SMTP) is measured by
+benchmarks/bench_dispatch.py.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import Engine, create_engine, event, func, select, text
 
 from goodwill.db import tables as t
 from goodwill.db.bulk import allocate_ids, insert_rows
@@ -108,6 +114,33 @@ def setup(url: str, people: int) -> None:
     engine.dispose()
 
 
+def backend_pids(engine: Engine) -> set[int]:
+    """PostgreSQL: the server processes behind this engine's connections (for their CPU time)."""
+    pids: set[int] = set()
+    if engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine, "connect")
+        def _remember(dbapi_connection: Any, _record: Any) -> None:
+            with dbapi_connection.cursor() as cur:
+                cur.execute("SELECT pg_backend_pid()")
+                pids.add(int(cur.fetchone()[0]))
+
+    return pids
+
+
+def cpu_seconds(pids: set[int]) -> float | None:
+    """user + system CPU time of local processes (None if /proc does not show them)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--people", type=int, default=100_000)
@@ -121,9 +154,13 @@ def main() -> None:
             f"setup: {args.people:,} people and order events in {time.perf_counter() - started:.1f} s"
         )
         engine = make_engine(url)
+        pids = backend_pids(engine)
         started = time.perf_counter()
+        cpu_started = time.process_time()
         stats = run_pass(engine, "bench", T0 + timedelta(hours=3))["bench"]
         elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
+        backend = cpu_seconds(pids) if pids else None
         with engine.connect() as conn:
             outbox = conn.execute(select(func.count()).select_from(t.outbox)).scalar_one()
         engine.dispose()
@@ -136,6 +173,15 @@ def main() -> None:
         f"  step evaluations/s:      {stats.steps_run / elapsed:,.0f}  (engine + database, wall clock)"
     )
     print(f"  outbox rows written/s:   {outbox / elapsed:,.0f}")
+    print(
+        f"  CPU time, this process:  {cpu:.1f} s (main + writer threads) = "
+        f"{stats.steps_run / cpu:,.0f} step evaluations per CPU-second"
+    )
+    if backend is not None:
+        print(f"  CPU time, PostgreSQL backends of the pass: {backend:.1f} s")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  peak RSS of this process (setup included): {peak:,.0f} MiB")
+    print(f"  load average (1, 5, 15 min) at the end: {os.getloadavg()}")
 
 
 if __name__ == "__main__":
