@@ -20,6 +20,7 @@ from sqlalchemy import (
     Connection,
     Table,
     and_,
+    any_,
     bindparam,
     delete,
     func,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from goodwill.db import tables as t
 from goodwill.db.bulk import allocate_ids
@@ -36,6 +38,8 @@ from goodwill.workspaces.service import Workspace
 #: Keys per ``IN (...)`` query: under SQLite's variable limit (32766 since SQLite 3.32, 999
 #: before) and small enough for PostgreSQL to plan quickly.
 CHUNK = 2000 if sqlite3.sqlite_version_info >= (3, 32) else 900
+#: Keys per ``= ANY(array)`` query on PostgreSQL (a batch's keys in one query).
+PG_CHUNK = 50_000
 _PLAIN = re.compile(r"[ -!#-\[\]-~]*")  # printable ASCII without " and \
 
 
@@ -66,6 +70,19 @@ class IngestRepository:
         self.conn = conn
         self.ws = workspace.id
         self.postgres = conn.dialect.name == "postgresql"
+
+    # -- key lists -----------------------------------------------------------------------------
+    def _parts(self, items: Sequence[Any]) -> Iterator[Sequence[Any]]:
+        """``items`` in slices for one lookup each: under SQLite's variable limit, or (PostgreSQL,
+        where the keys travel as one array) large enough for a whole batch."""
+        return chunks(items, PG_CHUNK if self.postgres else CHUNK)
+
+    def _among(self, column: ColumnElement[Any], part: Sequence[Any]) -> ColumnElement[bool]:
+        """``column IN (part)``; on PostgreSQL ``column = ANY(:array)``, one parameter that is
+        bound and planned once instead of thousands."""
+        if self.postgres:
+            return column == any_(bindparam(None, list(part), type_=ARRAY(column.type)))
+        return column.in_(part)
 
     # -- storage form --------------------------------------------------------------------------
     def ts(self, value: datetime) -> str:
@@ -105,10 +122,10 @@ class IngestRepository:
         """value -> (identity id, person id) for the identities of ``kind`` that exist."""
         c = t.identities.c
         out: dict[str, tuple[int, int]] = {}
-        for part in chunks(values):
+        for part in self._parts(values):
             rows = self.conn.execute(
                 select(c.value, c.id, c.person_id).where(
-                    c.workspace_id == self.ws, c.kind == kind, c.value.in_(part)
+                    c.workspace_id == self.ws, c.kind == kind, self._among(c.value, part)
                 )
             )
             out.update((v, (int(i), int(p))) for v, i, p in rows)
@@ -120,10 +137,10 @@ class IngestRepository:
         """id -> (first name, last name, first seen) for live (not merged-away) persons."""
         c = t.persons.c
         out: dict[int, tuple[str | None, str | None, datetime | None]] = {}
-        for part in chunks(ids):
+        for part in self._parts(ids):
             rows = self.conn.execute(
                 select(c.id, c.first_name, c.last_name, c.first_seen_at).where(
-                    c.workspace_id == self.ws, c.id.in_(part)
+                    c.workspace_id == self.ws, self._among(c.id, part)
                 )
             )
             for pid, first, last, seen in rows:
@@ -134,10 +151,10 @@ class IngestRepository:
         """external id -> (order id, person id, content hash)."""
         c = t.orders.c
         out: dict[str, tuple[int, int, str]] = {}
-        for part in chunks(external_ids):
+        for part in self._parts(external_ids):
             rows = self.conn.execute(
                 select(c.external_id, c.id, c.person_id, c.content_hash).where(
-                    c.workspace_id == self.ws, c.source == source, c.external_id.in_(part)
+                    c.workspace_id == self.ws, c.source == source, self._among(c.external_id, part)
                 )
             )
             out.update((e, (int(i), int(p), h)) for e, i, p, h in rows)
@@ -165,11 +182,11 @@ class IngestRepository:
                     ).scalar_one()
                 )
             return total
-        for part in chunks(ids):
+        for part in self._parts(ids):
             total += int(
                 self.conn.execute(
                     select(func.count()).where(
-                        _in_workspace(c.workspace_id, self.ws), c.order_id.in_(part)
+                        _in_workspace(c.workspace_id, self.ws), self._among(c.order_id, part)
                     )
                 ).scalar_one()
             )
@@ -179,10 +196,10 @@ class IngestRepository:
         """sku -> (id, name, price_minor, currency)."""
         c = t.products.c
         out: dict[str, tuple[int, str, int | None, str | None]] = {}
-        for part in chunks(keys):
+        for part in self._parts(keys):
             rows = self.conn.execute(
                 select(c.sku, c.id, c.name, c.price_minor, c.currency).where(
-                    c.workspace_id == self.ws, c.sku.in_(part)
+                    c.workspace_id == self.ws, self._among(c.sku, part)
                 )
             )
             out.update((s, (int(i), n, p, cur)) for s, i, n, p, cur in rows)
@@ -191,10 +208,10 @@ class IngestRepository:
     def existing_keys(self, keys: Sequence[str]) -> set[str]:
         c = t.interactions.c
         out: set[str] = set()
-        for part in chunks(keys):
+        for part in self._parts(keys):
             rows = self.conn.execute(
                 select(c.idempotency_key).where(
-                    c.workspace_id == self.ws, c.idempotency_key.in_(part)
+                    c.workspace_id == self.ws, self._among(c.idempotency_key, part)
                 )
             )
             out.update(r[0] for r in rows)
@@ -205,11 +222,11 @@ class IngestRepository:
     ) -> Iterator[tuple[int, str, datetime, int]]:
         """(person id, action, occurred at, id) of every event for (purpose, channel)."""
         c = t.consent_events.c
-        for part in chunks(person_ids):
+        for part in self._parts(person_ids):
             rows = self.conn.execute(
                 select(c.person_id, c.action, c.occurred_at, c.id).where(
                     _in_workspace(c.workspace_id, self.ws),
-                    c.person_id.in_(part),
+                    self._among(c.person_id, part),
                     c.purpose == purpose,
                     c.channel == channel,
                 )
@@ -220,10 +237,10 @@ class IngestRepository:
     def accounts(self, keys: Sequence[str]) -> dict[str, int]:
         c = t.accounts.c
         out: dict[str, int] = {}
-        for part in chunks(keys):
+        for part in self._parts(keys):
             rows = self.conn.execute(
                 select(c.external_key, c.id).where(
-                    c.workspace_id == self.ws, c.external_key.in_(part)
+                    c.workspace_id == self.ws, self._among(c.external_key, part)
                 )
             )
             out.update((k, int(i)) for k, i in rows)
@@ -233,10 +250,12 @@ class IngestRepository:
         """(account id, person id) pairs with ``role`` for these persons."""
         c = t.memberships.c
         out: set[tuple[int, int]] = set()
-        for part in chunks(person_ids):
+        for part in self._parts(person_ids):
             rows = self.conn.execute(
                 select(c.account_id, c.person_id).where(
-                    _in_workspace(c.workspace_id, self.ws), c.person_id.in_(part), c.role == role
+                    _in_workspace(c.workspace_id, self.ws),
+                    self._among(c.person_id, part),
+                    c.role == role,
                 )
             )
             out.update((int(a), int(p)) for a, p in rows)
@@ -245,11 +264,11 @@ class IngestRepository:
     def notes(self, person_ids: Sequence[int], author: str) -> set[tuple[int, str]]:
         c = t.notes.c
         out: set[tuple[int, str]] = set()
-        for part in chunks(person_ids):
+        for part in self._parts(person_ids):
             rows = self.conn.execute(
                 select(c.person_id, c.body).where(
                     _in_workspace(c.workspace_id, self.ws),
-                    c.person_id.in_(part),
+                    self._among(c.person_id, part),
                     c.author == author,
                 )
             )
@@ -259,9 +278,9 @@ class IngestRepository:
     def person_tags(self, ids: Sequence[int]) -> dict[int, list[str]]:
         c = t.persons.c
         out: dict[int, list[str]] = {}
-        for part in chunks(ids):
+        for part in self._parts(ids):
             rows = self.conn.execute(
-                select(c.id, c.tags).where(c.workspace_id == self.ws, c.id.in_(part))
+                select(c.id, c.tags).where(c.workspace_id == self.ws, self._among(c.id, part))
             )
             out.update((int(i), list(tags or [])) for i, tags in rows)
         return out
@@ -305,10 +324,10 @@ class IngestRepository:
 
     def delete_lines(self, order_ids: Sequence[int]) -> None:
         c = t.order_lines.c
-        for part in chunks(order_ids):
+        for part in self._parts(order_ids):
             self.conn.execute(
                 delete(t.order_lines).where(
-                    _in_workspace(c.workspace_id, self.ws), c.order_id.in_(part)
+                    _in_workspace(c.workspace_id, self.ws), self._among(c.order_id, part)
                 )
             )
 
