@@ -552,9 +552,10 @@ def _sqlite_ts(value: datetime | None) -> str | None:
     """SQLAlchemy's SQLite text for a timestamp: naive UTC, always with microseconds."""
     if value is None:
         return None
-    if value.tzinfo is not None:
+    zone = value.tzinfo
+    if zone is not None and zone is not UTC:
         value = value.astimezone(UTC)
-    return value.isoformat(" ", "microseconds")[:26]
+    return value.isoformat(" ", "microseconds")[:26]  # without the "+00:00" of an aware UTC
 
 
 def _pg_ts(value: datetime | None) -> datetime | None:

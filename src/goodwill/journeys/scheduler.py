@@ -47,7 +47,7 @@ from goodwill.kit.clock import as_utc, utcnow
 from goodwill.workspaces.repository import WorkspaceRepository
 from goodwill.workspaces.service import Workspace, get_existing
 
-BATCH = 5000
+BATCH = 10_000
 FIRST_DATE_LOOKBACK = timedelta(days=1)
 
 
@@ -97,7 +97,7 @@ def outbox_row(intent: Intent, enrolment_id: int, now: datetime) -> tuple[Any, .
 
 @contextmanager
 def _no_cyclic_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a batch is built.
+    """Pause the cyclic garbage collector while batches are built.
 
     A batch allocates millions of small acyclic objects (states, history records, intents,
     rows) that stay alive until it is written; every collection would walk all of them again
@@ -448,35 +448,49 @@ def _events_phase(
             return
         last = int(cursor.last_interaction_id)
     writer = _Writer(engine, ws, now, stats)
+    # The collector stays paused for the whole burst: re-enabling it after each batch made it
+    # walk the batch being written every time (acyclic objects; freed by reference counting).
+    with _no_cyclic_gc():
+        _pipeline(engine, ws, lib, now, stats, writer, last)
+
+
+def _pipeline(
+    engine: Engine,
+    ws: Workspace,
+    lib: JourneyLibrary,
+    now: datetime,
+    stats: PassStats,
+    writer: _Writer,
+    last: int,
+) -> None:
     pending: tuple[_Batch, int, int] | None = None  # computed, not written yet
     high = 0  # the highest enrolment id reserved so far
     batches = 0
     try:
         while True:
             writer.wait()  # the store now holds everything before ``pending``
-            with _no_cyclic_gc():
-                with unit_of_work(engine) as conn:
-                    repo = JourneyRepository(conn, ws)
-                    rows = repo.interactions_after(last, BATCH)
-                    if rows:
-                        if len(rows) == BATCH and _analyze_now(batches):
-                            # what a pass reads but does not grow: once, at the start of a burst
-                            grown = ("enrolments", "outbox")
-                            read = ("interactions", "persons") if batches == 0 else ()
-                            repo.refresh_statistics(*read, *grown)
-                        batches += 1
-                        batch = _Batch(repo, lib, now)
-                        batch.stats.events = len(rows)
-                        by_person = _to_events(rows, repo)
-                        contexts, enrolments, high = _read_inputs(
-                            batch, by_person, pending[0] if pending else None, high
-                        )
-                if pending is not None:
-                    writer.submit(*pending)
-                    pending = None
-                if not rows:
-                    break
-                _enrol_and_advance(batch, by_person, contexts, enrolments, advance_active=True)
+            with unit_of_work(engine) as conn:
+                repo = JourneyRepository(conn, ws)
+                rows = repo.interactions_after(last, BATCH)
+                if rows:
+                    if len(rows) == BATCH and _analyze_now(batches):
+                        # what a pass reads but does not grow: once, at the start of a burst
+                        grown = ("enrolments", "outbox")
+                        read = ("interactions", "persons") if batches == 0 else ()
+                        repo.refresh_statistics(*read, *grown)
+                    batches += 1
+                    batch = _Batch(repo, lib, now)
+                    batch.stats.events = len(rows)
+                    by_person = _to_events(rows, repo)
+                    contexts, enrolments, high = _read_inputs(
+                        batch, by_person, pending[0] if pending else None, high
+                    )
+            if pending is not None:
+                writer.submit(*pending)
+                pending = None
+            if not rows:
+                break
+            _enrol_and_advance(batch, by_person, contexts, enrolments, advance_active=True)
             pending = (batch, last, int(rows[-1].id))
             last = pending[2]
         writer.wait()
