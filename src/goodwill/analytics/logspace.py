@@ -45,7 +45,7 @@ def blockwise_sums(
     """
     n = arrays[0].shape[0]
     n_blocks = -(-n // block)
-    if n_blocks < 4:
+    if n_blocks < 16:  # ~130k rows: below that a helper thread costs more than it saves
         return _sum_blocks(fn, arrays, 0, n, block)
     # two halves on two threads; the split (and so the rounding) does not depend on the thread
     # count, so one and two threads give bit-identical sums
