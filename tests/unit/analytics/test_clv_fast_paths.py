@@ -190,3 +190,54 @@ def test_blockwise_sums_are_identical_on_one_or_two_threads(monkeypatch):
     assert np.array_equal(one, two)
     assert np.allclose(one, [a.sum(), (a * a).sum()], rtol=1e-12)
     assert np.allclose(blockwise_sums(fn, (a[:10],)), [a[:10].sum(), (a[:10] ** 2).sum()])
+
+
+def test_newton_warm_start_finds_the_optimum_or_declines():
+    from goodwill.analytics.fitting import _lbfgsb, _newton_start
+
+    target = np.array([0.3, -1.2, 2.0])
+    scales = np.array([1.0, 4.0, 0.5])
+
+    def convex(theta):  # smooth, strictly convex, minimum at ``target``
+        d = theta - target
+        return float(np.sum(scales * (np.cosh(d) - 1.0))), scales * np.sinh(d)
+
+    lo, hi = np.full(3, -18.0), np.full(3, 18.0)
+    found = _newton_start(convex, np.zeros(3), lo, hi)
+    assert found is not None and np.allclose(found, target, atol=1e-7)
+    assert np.allclose(found, _lbfgsb(convex, np.zeros(3), lo, hi).x, atol=1e-5)
+
+    def saddle(theta):  # indefinite Hessian: Newton must hand over to L-BFGS-B
+        return float(theta[0] ** 2 - theta[1] ** 2), np.array([2 * theta[0], -2 * theta[1]])
+
+    assert _newton_start(saddle, np.array([1.0, 1.0]), lo[:2], hi[:2]) is None
+
+
+def test_big_fits_with_warm_starts_match_fits_without(monkeypatch):
+    import goodwill.analytics.fitting as fitting
+    from goodwill.analytics import simulate_bgnbd
+
+    sim = simulate_bgnbd(200_000, 52.0, seed=3, r=0.25, alpha=4.0, a=0.8, b=2.5)
+    late = np.random.default_rng(4).random(sim.height)  # continuous T: rows do not compress
+    sim = sim.with_columns(pl.col("T") + pl.Series(late))
+    calls = []
+    original = fitting._newton_start
+
+    def spy(*args, **kwargs):
+        found = original(*args, **kwargs)
+        calls.append(found is not None)
+        return found
+
+    monkeypatch.setattr(fitting, "_newton_start", spy)
+    default_start = BGNBD().fit_summary(sim)  # Newton may decline far from the optimum
+    assert len(calls) == 1 and default_start.diagnostics.converged
+    near = np.log([0.3, 3.0, 1.0, 2.0])
+    monkeypatch.setattr(BGNBD, "_start", lambda self, data: near)
+    warm = BGNBD().fit_summary(sim)
+    assert calls[1] is True  # from a start near the optimum the warm start is Newton's
+    assert warm.diagnostics.converged
+    monkeypatch.setattr(fitting, "_newton_start", lambda *a, **k: None)
+    cold = BGNBD().fit_summary(sim)
+    for name, value in warm.params.items():
+        assert value == pytest.approx(cold.params[name], rel=1e-5)
+        assert value == pytest.approx(default_start.params[name], rel=1e-5)
