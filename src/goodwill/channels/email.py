@@ -27,6 +27,12 @@ server discards the message.  After the hook was called the channel never retrie
 (a retry would be a second copy): the result says what the server answered, and
 :attr:`SmtpEmailChannel.last_committed` tells the caller the hook said yes.  See
 ``docs/adr/0030-exactly-once-email.md``.
+
+Groups (``send_group(messages, commit=hook)``): the same protocol for several messages at once,
+each on its own connection from a kept-open pool, with MAIL/RCPT/DATA in one write when the
+server advertises PIPELINING; one ``hook([(index, message_id), ...])`` call for all messages
+whose content the server holds, then their dots, queued on corked sockets so that nothing but
+those writes follows the commit (see :meth:`SmtpEmailChannel.send_group`).
 """
 
 from __future__ import annotations

@@ -273,7 +273,9 @@ class GroupCommit:
     per-message argument of the module docstring is unchanged: the commit comes before any of
     the group's dots; a worker killed before it leaves every row pending and no dot written.
     The window (committed, dot not yet written) now ends with the group's last dot: one
-    ``send()`` of three bytes per message of the group after the commit.
+    ``send()`` of three bytes per message of the group after the commit, into sockets the
+    channel corked beforehand (queued in the kernel, nothing woken), about a microsecond each;
+    a worker killed inside it loses the messages whose dots were not yet queued.
     After ``send_group`` returns, call :meth:`settle` (always)."""
 
     def __init__(

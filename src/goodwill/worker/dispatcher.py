@@ -7,13 +7,17 @@ Transactions (the dispatcher is a unit-of-work edge; each numbered step commits 
 2. **facts**: read the record for the whole batch (:func:`goodwill.worker.facts.load_facts`);
 3. **per row**, one transaction for its outcome: suppressed / deferred / failed / parked /
    retry (:mod:`goodwill.worker.outcomes`), a task or tags with ``done``
-   (:mod:`goodwill.worker.actions`), or the send.  An email's transaction is committed inside
-   the SMTP exchange, before the final dot (:mod:`goodwill.worker.commit`); other channels
-   commit right after the provider answered (at least once, :mod:`goodwill.worker.sending`).
+   (:mod:`goodwill.worker.actions`), or the send.  Emails go out in groups of up to
+   ``email_group``, each on its own SMTP connection, with one transaction for the group
+   committed inside the SMTP exchanges, before the final dots (group commit,
+   :class:`goodwill.worker.commit.GroupCommit`); other channels commit right after the provider
+   answered (at least once, :mod:`goodwill.worker.sending`).
 
 Guardrails are decided here, at send time, from facts read in step 2 (and consent is verified
-again inside an email's commit).  One row's failure never touches another's: each has its own
-transaction, and an unexpected error on one row is recorded as a failed attempt of that row
+again inside an email's commit).  A row for a person who has a message in the waiting group
+sends the group first, so the guardrails see those sends.  One row's failure never touches
+another's: each outcome is recorded for its own row (a group's commit only writes the rows it
+matched), and an unexpected error on one row is recorded as a failed attempt of that row
 (retried with backoff) before the pass moves on.
 """
 
@@ -193,19 +197,22 @@ class Dispatcher:
             self.conn, self.ws, worker_id=cfg.worker_id, now=now, stats=stats, retry=cfg.retry
         )
         ordered = sorted(rows, key=lambda r: (-r.priority, r.available_at, r.id))
-        for i, row in enumerate(ordered):
-            if stop():
-                self._flush(recorder)
-                recorder.release([r.id for r in ordered[i:]])
-                break
-            person = facts[row.person_id]
-            if self._group_people and not self._group_people.isdisjoint(
-                (row.person_id, person.person_id)
-            ):
-                # The guardrails of this row must see the group's sends to the same person.
-                self._flush(recorder)
-            self._one(row, person, recorder)
-        self._flush(recorder)
+        try:
+            for i, row in enumerate(ordered):
+                if stop():
+                    self._flush(recorder)
+                    recorder.release([r.id for r in ordered[i:]])
+                    break
+                person = facts[row.person_id]
+                if self._group_people and not self._group_people.isdisjoint(
+                    (row.person_id, person.person_id)
+                ):
+                    # The guardrails of this row must see the group's sends to the same person.
+                    self._flush(recorder)
+                self._one(row, person, recorder)
+            self._flush(recorder)
+        finally:  # an error that ends the pass leaves an unsent group to its leases
+            self._group, self._group_people, self._group_channel = [], set(), None
         return stats
 
     def _flush(self, recorder: Recorder) -> None:

@@ -139,7 +139,7 @@ def send_email_group(
             for i, mid in items
         ]
         repo = GroupRepository(conn, ws)
-        marked = repo.mark_sent(me, group, at)
+        marked, written = repo.write_sent(me, group, [sent_key(i.row) for i in group], at)
         answers: list[str | None] = []
         for item in group:
             if item.row.id in marked:
@@ -148,10 +148,6 @@ def send_email_group(
             consents = FactsRepository(conn, ws).consent_event_count(item.person_id)
             answers.append(CONSENT_CHANGED if consents != item.consent_events else LOST_RACE)
         going = [item for item in group if item.row.id in marked]
-        repo.record_sent(going, at)
-        written = repo.add_interactions(
-            [(sent_key(i.row), i.person_id, i.row.channel, i.timeline) for i in going], at
-        )
         for item in going:  # an earlier committed attempt holds the key: see record_timeline_sent
             if sent_key(item.row) not in written:
                 record_timeline_sent(

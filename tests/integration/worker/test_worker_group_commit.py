@@ -142,12 +142,15 @@ def test_a_failure_inside_the_group_commit_sends_none_of_the_group(
     people = [customer(engine, ws, f"p{i}@example.org") for i in range(4)]
     rows = [add(engine, ws, k.message_intent(pid)) for pid in people]
 
-    def broken(*_args: Any, **_kwargs: Any) -> Any:
+    real = GroupRepository.write_sent
+
+    def broken(self: GroupRepository, *args: Any, **kwargs: Any) -> Any:
+        real(self, *args, **kwargs)  # every row written, then the transaction fails
         raise RuntimeError("disk full")
 
     with k.smtp_sink(PipeliningSink()) as (sink, port):
         with monkeypatch.context() as patch:
-            patch.setattr(GroupRepository, "add_interactions", broken)
+            patch.setattr(GroupRepository, "write_sent", broken)
             first = run(engine, ws, port)
         assert sink.received == []
         assert first.by_status == {"failed": 4}
