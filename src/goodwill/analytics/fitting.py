@@ -149,8 +149,13 @@ def _newton_start(
         if not math.isfinite(f):
             return None
         hess = numeric_hessian(objective, x, g)
-        if not _is_pd(hess):
+        if not np.all(np.isfinite(hess)):
             return None
+        if not _is_pd(hess):  # far from the optimum: shift the spectrum (Levenberg-Marquardt)
+            low = float(np.min(np.linalg.eigvalsh(hess)))
+            hess = hess + (abs(low) * 1.5 + 1e-3 * float(np.max(np.abs(np.diag(hess))))) * np.eye(
+                hess.shape[0]
+            )
         step = -np.linalg.solve(hess, g)
         if float(np.max(np.abs(step))) < 1e-6:
             return x
