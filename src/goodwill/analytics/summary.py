@@ -116,8 +116,18 @@ def summarize(
 
     scale = res / unit
     if cal_bi is None:
+        plain_days = isinstance(time_dtype, pl.Date) and res == 1.0 and offset == 0.0
         direct = _direct_summary(
-            lf, customer_col, value_col, schema, bucket, stats, end_bi=end_bi, scale=scale
+            lf,
+            customer_col,
+            time_col,
+            value_col,
+            schema,
+            bucket,
+            stats,
+            end_bi=end_bi,
+            scale=scale,
+            plain_days=plain_days,
         )
         if direct is not None:
             return direct
@@ -206,6 +216,7 @@ _CHUNK_ROWS = 1 << 20  # rows per pass step of the direct path (bounds its tempo
 def _direct_summary(
     lf: pl.LazyFrame,
     customer_col: str,
+    time_col: str,
     value_col: str | None,
     schema: pl.Schema,
     bucket: pl.Expr,
@@ -213,6 +224,7 @@ def _direct_summary(
     *,
     end_bi: float,
     scale: float,
+    plain_days: bool = False,
 ) -> pl.DataFrame | None:
     """The summary of integer customer ids in a compact range, without sorting the rows.
 
@@ -235,8 +247,7 @@ def _direct_summary(
     if span >= 1 << 31 or (width << shift) >= 1 << 62:
         return None
     columns = [customer_col, *([value_col] if value_col else [])]
-    time_cols = [c for c in schema.names() if c not in columns]
-    frame = lf.select(*columns, *time_cols).collect()  # no copy for an eager input
+    frame = lf.select(*columns, time_col).collect()  # no copy for an eager input
     code = pl.col(customer_col).cast(pl.Int64) - cmin
     rel = bucket - bmin
     key_type = pl.UInt32 if (width << shift) <= 1 << 32 else pl.Int64
@@ -259,23 +270,33 @@ def _direct_summary(
             del keys
         return counts, last
 
+    # the narrowest bucket type: the random accesses into ``first`` stay in cache
+    narrow = span <= np.iinfo(np.int16).max
+    bucket_type = np.int16 if narrow else np.int32
+    rel_narrow = rel.cast(pl.Int16 if narrow else pl.Int32)
+
+    def chunk(lo: int) -> tuple[_I, npt.NDArray[Any]]:
+        """Customer index and bucket of rows ``lo .. lo + _CHUNK_ROWS``."""
+        part = frame.slice(lo, _CHUNK_ROWS)
+        if plain_days and schema[customer_col] == pl.Int64:  # NumPy: no Polars cast chain
+            c = part[customer_col].to_numpy() - cmin
+            days = part[time_col].to_physical().to_numpy()
+            return c, np.subtract(days, bmin, dtype=bucket_type, casting="unsafe")
+        cols = part.select(c=code, b=rel_narrow)
+        return cols["c"].to_numpy(), cols["b"].to_numpy()
+
     def rows() -> tuple[npt.NDArray[Any], _F]:
         """First bucket, and the summed value outside it, per customer (while the sort runs)."""
-        # the narrowest bucket type: the random accesses into ``first`` stay in cache
-        narrow = span <= np.iinfo(np.int16).max
-        first = np.full(width, 32767 if narrow else 2**31 - 1, np.int16 if narrow else np.int32)
-        rel32 = rel.cast(pl.Int16 if narrow else pl.Int32)
+        first = np.full(width, np.iinfo(bucket_type).max, dtype=bucket_type)
         for lo in range(0, n, _CHUNK_ROWS):
-            part = frame.slice(lo, _CHUNK_ROWS).select(c=code, b=rel32)
-            np.minimum.at(first, part["c"].to_numpy(), part["b"].to_numpy())
+            np.minimum.at(first, *chunk(lo))
         repeat = np.zeros(width)
         if value_col is not None:
-            value = pl.col(value_col).cast(pl.Float64)
             for lo in range(0, n, _CHUNK_ROWS):
-                part = frame.slice(lo, _CHUNK_ROWS).select(c=code, b=rel32, v=value)
-                c = part["c"].to_numpy()
-                later = part["b"].to_numpy() != first[c]
-                np.add.at(repeat, c, part["v"].to_numpy() * later)
+                c, b = chunk(lo)
+                later = b != first[c]
+                value = frame[value_col].slice(lo, _CHUNK_ROWS).cast(pl.Float64).to_numpy()
+                np.add.at(repeat, c, value * later)
         return first, repeat
 
     (counts, last), (first, repeat) = both(occasions, rows)
