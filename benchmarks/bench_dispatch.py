@@ -6,17 +6,21 @@
 
 Each message goes the whole way the worker takes it: claim (lease), send-time facts for the
 batch (consent, preferences, history, addresses...), guardrails, template rendering with a
-signed unsubscribe link, MIME build, SMTP MAIL/RCPT/DATA on a kept-open connection, the
-commit point before the final dot (row sent + ledger entry + timeline interaction in one
-transaction), then the dot and the reply.  The scheduler is not run.
+signed unsubscribe link, MIME build, then group commit (``--group``, default 32): the group's
+emails transmitted on as many kept-open connections (MAIL/RCPT/DATA in one write when the sink
+advertises PIPELINING, which it does unless ``--no-pipelining``), one transaction for their rows,
+ledger entries and timeline interactions committed before their final dots, then the dots and
+the replies.  The scheduler is not run.
 
 The database is created fresh (SQLite: a file under --dir; PostgreSQL: the database
 ``goodwill_bench_dispatch`` on the server of --db, dropped and recreated) and filled with one
 person, email identity, marketing consent and outbox row per message; filling is not timed.
 For each worker count in --workers the outbox is reset and drained by that many processes
 (each the real ``run_worker`` loop with ``--once``), started together; the figure is messages
-divided by the wall time from start until the last process is done.  The sink (benchmarks/
-smtp_sink.py, one process) counts Message-IDs; every run checks that all N arrived exactly once.
+divided by the wall time from start until the last process is done; CPU per message is the
+workers' ``getrusage`` (user + system) and the sink's ``/proc`` figures over N.  The sink
+(benchmarks/smtp_sink.py, one process) counts Message-IDs; every run checks that all N arrived
+exactly once and every row is ``sent``.
 """
 
 from __future__ import annotations
