@@ -10,12 +10,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from goodwill.db.engine import make_engine
 from goodwill.db.migrate import upgrade
 from goodwill.db.tables import metadata
+
+# Example counts stay per test; no per-example time limit, because these machines are shared and
+# a deadline would fail a correct property when another job takes the CPU.
+settings.register_profile("goodwill", deadline=None)
+settings.load_profile("goodwill")
 
 PG_URL = os.environ.get("GOODWILL_TEST_POSTGRES_URL", "").strip()
 BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
