@@ -386,12 +386,13 @@ class _Skipped(Exception):
 class _Writer:
     """Writes computed batches in order, each in its own transaction with the cursor move.
 
-    On PostgreSQL the write runs in a background thread while the next batch is read and
-    computed: the server inserts (COPY, indexes, foreign keys) on one core while the engine
-    runs on the other.  On SQLite it runs inline (one writer; the sqlite3 driver would hand the
-    interpreter lock back and forth on every row).  Each write takes the workspace lock and
-    checks that the cursor is still where this pass found it, so an overlapping scheduler can
-    never write the same events twice.
+    The write runs in a background thread while the next batch is read and computed: on
+    PostgreSQL the server inserts (COPY, indexes, foreign keys) on one core while the engine runs
+    on the other; on SQLite the many-row statements run with the interpreter lock released.
+    With an SQLite older than 3.33 (no many-row path) it runs inline: executemany would take the
+    lock back on every row.  Reads happen only between writes, never during one.  Each write
+    takes the workspace lock and checks that the cursor is still where this pass found it, so an
+    overlapping scheduler can never write the same events twice.
     """
 
     def __init__(self, engine: Engine, ws: Workspace, now: datetime, stats: PassStats) -> None:
