@@ -241,3 +241,22 @@ def test_big_fits_with_warm_starts_match_fits_without(monkeypatch):
     for name, value in warm.params.items():
         assert value == pytest.approx(cold.params[name], rel=1e-5)
         assert value == pytest.approx(default_start.params[name], rel=1e-5)
+
+
+def test_thread_count_follows_the_setting_then_the_machine(monkeypatch):
+    import os
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.delenv("GOODWILL_ANALYTICS_THREADS", raising=False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.5, 0.5, 0.5))
+    assert thread_count() == 2
+    monkeypatch.setattr(os, "getloadavg", lambda: (6.0, 5.0, 4.0))
+    assert thread_count() == 1  # busy: the helper thread would mostly wait for a core
+    monkeypatch.setenv("GOODWILL_ANALYTICS_THREADS", "2")
+    assert thread_count() == 2
+    monkeypatch.setenv("GOODWILL_ANALYTICS_THREADS", "1")
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert thread_count() == 1
+    monkeypatch.delenv("GOODWILL_ANALYTICS_THREADS")
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert thread_count() == 1
