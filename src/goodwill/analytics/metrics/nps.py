@@ -16,7 +16,9 @@ Definitions (as the field uses them):
 * the interval (default ``method="adjusted_wald"``) is the adjusted Wald interval that Rocks
   (2016, The American Statistician, "Interval estimation for the Net Promoter Score") found to
   cover best: add 3 to ``n`` and 3/4 to both the promoter and detractor counts, then
-  ``centre +/- z * se`` on those adjusted shares, clipped to [-100, 100].  With one answer the
+  ``centre +/- z * se`` on those adjusted shares, widened where needed to contain the observed
+  score (with very few answers the adjusted centre can sit far from it), and clipped to
+  [-100, 100].  With one answer the
   95% interval spans well over 100 points, as it should.  ``method="wald"`` gives the plain
   textbook interval ``nps +/- z * se`` instead.
 
@@ -297,8 +299,11 @@ def _with_statistics(
         "pct_detractors": 100 * d,
         "nps": 100 * (p - d),
         "se": se,
-        "ci_low": (centre - half).clip(-100.0, 100.0),
-        "ci_high": (centre + half).clip(-100.0, 100.0),
+        # The adjusted interval is centred on shrunken shares, so with very few answers it can
+        # miss the observed score itself (one detractor: [-98.5, 48.5] around -100): widen it to
+        # hold the estimate.
+        "ci_low": pl.min_horizontal(centre - half, 100 * (p - d)).clip(-100.0, 100.0),
+        "ci_high": pl.max_horizontal(centre + half, 100 * (p - d)).clip(-100.0, 100.0),
     }
     return counts.with_columns(
         n.cast(pl.Int64).alias("n"),

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import polars as pl
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from goodwill.analytics.metrics import (
@@ -85,6 +85,8 @@ def test_skipped_questions_are_left_out() -> None:
 
 
 @given(counts, counts, counts)
+@example(0, 0, 1)  # one detractor: the adjusted centre alone would sit at -25
+@example(1, 0, 0)
 def test_interval_is_within_bounds_and_contains_the_estimate(p: int, pa: int, d: int) -> None:
     result = nps_from_counts(p, pa, d)
     if p + pa + d == 0:
