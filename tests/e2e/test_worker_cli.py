@@ -43,8 +43,9 @@ def configure(monkeypatch: pytest.MonkeyPatch, **env: str) -> None:
     get_settings.cache_clear()
 
 
+@pytest.mark.parametrize("group", [[], ["--email-group", "1"]], ids=["grouped", "one-at-a-time"])
 def test_worker_once_sends_and_deliveries_shows_the_ledger(
-    cli: Cli, db_url: str, monkeypatch: pytest.MonkeyPatch
+    cli: Cli, db_url: str, monkeypatch: pytest.MonkeyPatch, group: list[str]
 ) -> None:
     seed(db_url, emails=["ana@example.org", "nobody@example.org"])
     with k.smtp_sink() as (sink, port):
@@ -54,7 +55,7 @@ def test_worker_once_sends_and_deliveries_shows_the_ledger(
             GOODWILL_SENDER_EMAIL="hello@casaverde.example",
             GOODWILL_QUIET_HOURS="off",
         )
-        result = cli("worker", "--once", "--json")
+        result = cli("worker", "--once", "--json", *group)
     assert result.exit_code == 0, result.stderr
     report = result.json()
     assert report["dispatch"]["default"]["sent"] == 1
@@ -105,6 +106,9 @@ def test_user_errors_are_one_line(cli: Cli, db_url: str, monkeypatch: pytest.Mon
     configure(monkeypatch, GOODWILL_QUIET_HOURS="off")
     unknown = cli("worker", "--once", "--workspace", "nosuch")
     assert unknown.exit_code == 1 and "nosuch" in unknown.stderr
+    no_group = cli("worker", "--once", "--email-group", "0")
+    assert no_group.exit_code == 2 and "--email-group" in no_group.stderr
+    assert "Traceback" not in no_group.stderr
 
 
 def test_sigterm_stops_a_long_running_worker_cleanly(db_url: str, tmp_path: Any) -> None:

@@ -72,6 +72,17 @@ def worker(
             "the last second of messages).",
         ),
     ] = False,
+    email_group: Annotated[
+        int,
+        typer.Option(
+            "--email-group",
+            min=1,
+            max=256,
+            help="Emails sent together, each on its own SMTP connection, with one database "
+            "commit before their final dots (faster). 1 sends one at a time: a worker killed "
+            "at the wrong instant can then lose at most one message instead of a group.",
+        ),
+    ] = 32,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No line per pass.")] = False,
     json_out: JsonOption = False,
 ) -> None:
@@ -89,12 +100,13 @@ def worker(
         poll=poll,
         lease=timedelta(seconds=lease),
         async_commit=async_commit,
+        email_group=email_group,
     )
     if not once:
         serving = "every workspace" if all_workspaces else f"workspace {validate_name(workspace)}"
         err_console.print(
             f"goodwill worker {options.worker_id}: serving {serving}, "
-            f"batch {batch}, polling every {poll:g}s; SIGTERM or Ctrl-C stops it"
+            f"batch {batch}, email group {email_group}, polling every {poll:g}s; SIGTERM or Ctrl-C stops it"
         )
 
     def on_pass(name: str, stats: DispatchStats) -> None:
