@@ -63,3 +63,29 @@ def test_import_write_path_schema_and_its_downgrade(empty_db_url: str) -> None:
         assert fks == {("person_id",), ("account_id",), ("workspace_id",), ("order_id",)}
     finally:
         engine.dispose()
+
+
+def test_journey_tables_lose_only_their_workspace_foreign_keys(empty_db_url: str) -> None:
+    """0005: enrolments, outbox and deliveries keep every foreign key but the workspace one; one
+    step down brings it back."""
+    expected = {
+        "enrolments": {("journey_id",), ("person_id",)},
+        "outbox": {("enrolment_id",), ("person_id",)},
+        "deliveries": {("outbox_id",), ("person_id",)},
+    }
+    engine = make_engine(empty_db_url)
+    try:
+        upgrade(engine)
+        insp = inspect(engine)
+        for table, fks in expected.items():
+            found = {tuple(fk["constrained_columns"]) for fk in insp.get_foreign_keys(table)}
+            assert found == fks, table
+            assert any(i["column_names"] == ["workspace_id"] for i in insp.get_indexes(table))
+
+        downgrade(engine, "0004")
+        insp = inspect(engine)
+        for table, fks in expected.items():
+            found = {tuple(fk["constrained_columns"]) for fk in insp.get_foreign_keys(table)}
+            assert found == fks | {("workspace_id",)}, table
+    finally:
+        engine.dispose()

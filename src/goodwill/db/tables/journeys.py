@@ -48,7 +48,7 @@ enrolments = Table(
     "enrolments",
     metadata,
     id_column(),
-    workspace_column(),
+    workspace_column(foreign_key=False),  # ADR 0040: bulk-written by the scheduler/worker
     ref("journey_id", "journeys", nullable=False, index=False),
     Column("version", Integer, nullable=False),
     ref("person_id", "persons", nullable=False, index=False),
@@ -68,7 +68,7 @@ outbox = Table(
     "outbox",
     metadata,
     id_column(),
-    workspace_column(),
+    workspace_column(foreign_key=False),  # ADR 0040: bulk-written by the scheduler/worker
     ref("enrolment_id", "enrolments", index=False),
     ref("person_id", "persons", nullable=False, index=False),
     Column("idempotency_key", String(300), nullable=False),
@@ -94,7 +94,7 @@ deliveries = Table(
     "deliveries",
     metadata,
     id_column(),
-    workspace_column(),
+    workspace_column(foreign_key=False),  # ADR 0040: bulk-written by the scheduler/worker
     ref("outbox_id", "outbox", nullable=False, index=True),
     ref("person_id", "persons", nullable=False, index=False),
     Column("idempotency_key", String(300), nullable=False),
