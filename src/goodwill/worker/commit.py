@@ -193,57 +193,46 @@ def _raw(conn: Connection) -> Any:
     return conn.connection.driver_connection
 
 
-class EmailCommit:
-    """The ``commit`` hook handed to :meth:`SmtpEmailChannel.send`.
+class _CommitHook:
+    """What the two commit hooks share: one transaction opened when the channel calls the hook,
+    committed through the driver's edge right before the dot(s), settled afterwards."""
 
-    ``record(conn, message_id, now)`` does steps 1-3 of the module docstring inside the open
-    transaction and returns ``None`` to go ahead or a reason to decline.  After ``send``
-    returns, call :meth:`settle` (always): it finishes the transaction bookkeeping.
-    """
-
-    def __init__(
-        self,
-        conn: Connection,
-        record: Callable[[Connection, str, datetime], str | None],
-        clock: Callable[[], datetime],
-    ) -> None:
+    def __init__(self, conn: Connection, clock: Callable[[], datetime]) -> None:
         self._conn = conn
-        self._record = record
         self._clock = clock
         self._edge = commit_edge(conn)
         self._trans: RootTransaction | None = None
         self.called = False
         self.committed = False
-        self.declined: str | None = None
         self.at: datetime | None = None
 
-    def __call__(self, message_id: str) -> bool:
+    def _begin(self, what: str) -> datetime:
         if self.called:
-            raise RuntimeError("the commit hook of a message runs once")
+            raise RuntimeError(f"the commit hook of {what} runs once")
         self.called = True
         self.at = self._clock()
         self._trans = self._conn.begin()
-        try:
-            reason = self._record(self._conn, message_id, self.at)
-            if reason is not None:
-                self._trans.rollback()
-                self._trans = None
-                self.declined = reason
-                return False
-            # Start the commit on a fresh time slice: a process preempted between the commit and
-            # the dot waits for a CPU while the window is open (only matters on a busy machine).
-            os.sched_yield()
-            self._edge.commit_now()
-        except BaseException:
-            if self._trans is not None and self._trans.is_active:
-                self._trans.rollback()
-            self._trans = None
-            raise
-        self.committed = True
-        return True
+        return self.at
+
+    def _decline_all(self) -> None:
+        assert self._trans is not None
+        self._trans.rollback()
+        self._trans = None
+
+    def _commit_now(self) -> None:
+        # Start the commit on a fresh time slice: a process preempted between the commit and
+        # the dot waits for a CPU while the window is open (only matters on a busy machine).
+        os.sched_yield()
+        self._edge.commit_now()
+
+    def _abort(self) -> None:
+        self.committed = False
+        if self._trans is not None and self._trans.is_active:
+            self._trans.rollback()
+        self._trans = None
 
     def dot_written(self) -> None:
-        """Pass as ``on_dot``: the final dot is out, the database may see the commit now."""
+        """Pass as ``on_dot``: the final dot(s) are out, the database may see the commit now."""
         self._edge.release()
 
     def settle(self) -> None:
@@ -261,7 +250,41 @@ class EmailCommit:
         trans.commit()  # the driver's transaction is already over: bookkeeping only
 
 
-class GroupCommit:
+class EmailCommit(_CommitHook):
+    """The ``commit`` hook handed to :meth:`SmtpEmailChannel.send`.
+
+    ``record(conn, message_id, now)`` does steps 1-3 of the module docstring inside the open
+    transaction and returns ``None`` to go ahead or a reason to decline.  After ``send``
+    returns, call :meth:`settle` (always): it finishes the transaction bookkeeping.
+    """
+
+    def __init__(
+        self,
+        conn: Connection,
+        record: Callable[[Connection, str, datetime], str | None],
+        clock: Callable[[], datetime],
+    ) -> None:
+        super().__init__(conn, clock)
+        self._record = record
+        self.declined: str | None = None
+
+    def __call__(self, message_id: str) -> bool:
+        at = self._begin("a message")
+        try:
+            reason = self._record(self._conn, message_id, at)
+            if reason is not None:
+                self._decline_all()
+                self.declined = reason
+                return False
+            self._commit_now()
+        except BaseException:
+            self._abort()
+            raise
+        self.committed = True
+        return True
+
+
+class GroupCommit(_CommitHook):
     """The ``commit`` hook handed to :meth:`SmtpEmailChannel.send_group`: one transaction for
     a group of emails whose contents the SMTP server holds (group commit).
 
@@ -284,27 +307,17 @@ class GroupCommit:
         record: Callable[[Connection, list[tuple[int, str]], datetime], list[str | None]],
         clock: Callable[[], datetime],
     ) -> None:
-        self._conn = conn
+        super().__init__(conn, clock)
         self._record = record
-        self._clock = clock
-        self._edge = commit_edge(conn)
-        self._trans: RootTransaction | None = None
-        self.called = False
-        self.committed = False
         #: index -> reason, for the messages the hook declined.
         self.declined: dict[int, str] = {}
         #: indexes of the messages committed as sent.
         self.accepted: set[int] = set()
-        self.at: datetime | None = None
 
     def __call__(self, items: list[tuple[int, str]]) -> list[bool]:
-        if self.called:
-            raise RuntimeError("the commit hook of a group runs once")
-        self.called = True
-        self.at = self._clock()
-        self._trans = self._conn.begin()
+        at = self._begin("a group")
         try:
-            reasons = self._record(self._conn, items, self.at)
+            reasons = self._record(self._conn, items, at)
             if len(reasons) != len(items):
                 raise RuntimeError("the group's record function must answer once per message")
             for (index, _mid), reason in zip(items, reasons, strict=True):
@@ -314,34 +327,12 @@ class GroupCommit:
                     self.declined[index] = reason
             go = [reason is None for reason in reasons]
             if not self.accepted:
-                self._trans.rollback()
-                self._trans = None
+                self._decline_all()
                 return go
             self.committed = True
-            os.sched_yield()  # see EmailCommit: start the commit on a fresh time slice
-            self._edge.commit_now()
+            self._commit_now()
         except BaseException:
-            self.committed = False
-            if self._trans is not None and self._trans.is_active:
-                self._trans.rollback()
-            self._trans = None
+            self._abort()
             self.accepted.clear()
             raise
         return go  # the channel writes the dots right after this return
-
-    def dot_written(self) -> None:
-        """Pass as ``on_dot``: the group's dots are out, the database may see the commit."""
-        self._edge.release()
-
-    def settle(self) -> None:
-        """As :meth:`EmailCommit.settle`."""
-        trans, self._trans = self._trans, None
-        if trans is None:
-            return
-        try:
-            self._edge.settle()
-        except CommitFailed:
-            self.committed = False
-            trans.rollback()
-            raise
-        trans.commit()

@@ -410,17 +410,19 @@ class GroupRepository:
         keys: Sequence[str],
         now: datetime,
     ) -> tuple[set[int], set[str]]:
-        """The whole group's writes: :meth:`mark_sent`, then for the rows it marked
-        :meth:`record_sent` and :meth:`add_interactions` (``keys[i]`` is the interaction key of
-        ``items[i]``).  Returns (row ids marked, interaction keys written).  PostgreSQL does
-        it in one statement (one round trip), SQLite in three."""
+        """The whole group's writes: mark each row sent (if this worker still owns it and the
+        person's consent-event count is unchanged, as
+        :meth:`OutboxRepository.mark_sent_if_consent_unchanged`), then for the rows marked the
+        ledger entries and the ``message.sent`` interactions (``keys[i]`` is the interaction
+        key of ``items[i]``; existing keys are skipped).  Returns (row ids marked, interaction
+        keys written).  PostgreSQL does it in one statement (one round trip), SQLite in three."""
         if not self.binds.postgres:
-            done = self.mark_sent(worker_id, items, now)
+            done = self._mark_sent_sqlite(worker_id, items, now)
             going = [
                 (item, key) for item, key in zip(items, keys, strict=True) if item.row.id in done
             ]
-            self.record_sent([item for item, _key in going], now)
-            added = self.add_interactions(
+            self._record_sent_sqlite([item for item, _key in going], now)
+            added = self._add_interactions_sqlite(
                 [(key, i.person_id, i.row.channel, i.timeline) for i, key in going], now
             )
             return done, added
@@ -464,23 +466,12 @@ class GroupRepository:
         finally:
             cursor.close()
 
-    def mark_sent(self, worker_id: str, items: Sequence[SentGroupItem], now: datetime) -> set[int]:
-        """Mark each row sent if this worker still owns it and the person's consent-event
-        count is still the one its facts were read with (as
-        :meth:`OutboxRepository.mark_sent_if_consent_unchanged`); returns the ids marked."""
-        b = self.binds
-        at = b.stamp(now)
+    def _mark_sent_sqlite(
+        self, worker_id: str, items: Sequence[SentGroupItem], now: datetime
+    ) -> set[int]:
+        at = self.binds.stamp(now)
         cursor = self.raw.cursor()
         try:
-            if b.postgres:
-                data = json.dumps(
-                    [
-                        [i.row.id, i.message_id, i.reason, i.person_id, i.consent_events]
-                        for i in items
-                    ]
-                )
-                cursor.execute(_PG_MARK_GROUP, [at, data, self.ws, worker_id, self.ws])
-                return {int(r[0]) for r in cursor.fetchall()}
             marked: set[int] = set()
             for item in items:
                 cursor.execute(
@@ -503,52 +494,35 @@ class GroupRepository:
         finally:
             cursor.close()
 
-    def record_sent(self, items: Sequence[SentGroupItem], now: datetime) -> None:
+    def _record_sent_sqlite(self, items: Sequence[SentGroupItem], now: datetime) -> None:
         """The ledger entries (``sent``), one multi-row insert."""
         if not items:
             return
         b = self.binds
         at = b.stamp(now)
+        params: list[Any] = []
+        for item in items:
+            row = item.row
+            params += [
+                self.ws,
+                row.id,
+                row.person_id,
+                row.idempotency_key,
+                row.channel,
+                LedgerStatus.SENT.value,
+                item.reason,
+                item.message_id,
+                row.attempt,
+                at,
+            ]
         cursor = self.raw.cursor()
         try:
-            if b.postgres:
-                data = json.dumps(
-                    [
-                        [
-                            i.row.id,
-                            i.row.person_id,
-                            i.row.idempotency_key,
-                            i.row.channel,
-                            i.reason,
-                            i.message_id,
-                            i.row.attempt,
-                        ]
-                        for i in items
-                    ]
-                )
-                cursor.execute(_PG_LEDGER_GROUP, [self.ws, LedgerStatus.SENT.value, at, data])
-                return
-            params: list[Any] = []
-            for item in items:
-                row = item.row
-                params += [
-                    self.ws,
-                    row.id,
-                    row.person_id,
-                    row.idempotency_key,
-                    row.channel,
-                    LedgerStatus.SENT.value,
-                    item.reason,
-                    item.message_id,
-                    row.attempt,
-                    at,
-                ]
             marks = ", ".join([b.mark] * 10)
             cursor.execute(_INSERT_LEDGER_ROWS + _rows_sql(marks, len(items)), params)
         finally:
             cursor.close()
 
-    def add_interactions(
+    def _add_interactions_sqlite(
         self, rows: Sequence[tuple[str, int, str, dict[str, Any]]], now: datetime
     ) -> set[str]:
         """``message.sent`` interactions ``(key, person_id, channel, payload)`` in one insert,
@@ -557,35 +531,28 @@ class GroupRepository:
             return set()
         b = self.binds
         at = b.stamp(now)
+        params: list[Any] = []
+        for key, person_id, channel, payload in rows:
+            params += [
+                self.ws,
+                person_id,
+                at,
+                Kind.MESSAGE_SENT.value,
+                channel,
+                "worker",
+                "goodwill",
+                b.json(payload),
+                key,
+                at,
+            ]
+        sql = (
+            _INSERT_INTERACTION_ROWS
+            + _rows_sql(", ".join([b.mark] * 10), len(rows))
+            + " ON CONFLICT (workspace_id, idempotency_key) DO NOTHING"
+            + " RETURNING idempotency_key"
+        )
         cursor = self.raw.cursor()
         try:
-            if b.postgres:
-                data = json.dumps([list(r) for r in rows])
-                cursor.execute(
-                    _PG_INTERACTIONS_GROUP, [self.ws, at, Kind.MESSAGE_SENT.value, at, data]
-                )
-                return {str(r[0]) for r in cursor.fetchall()}
-            params: list[Any] = []
-            for key, person_id, channel, payload in rows:
-                params += [
-                    self.ws,
-                    person_id,
-                    at,
-                    Kind.MESSAGE_SENT.value,
-                    channel,
-                    "worker",
-                    "goodwill",
-                    b.json(payload),
-                    key,
-                    at,
-                ]
-            marks = ", ".join([b.mark] * 10)
-            sql = (
-                _INSERT_INTERACTION_ROWS
-                + _rows_sql(marks, len(rows))
-                + " ON CONFLICT (workspace_id, idempotency_key) DO NOTHING"
-                + " RETURNING idempotency_key"
-            )
             cursor.execute(sql, params)
             return {str(r[0]) for r in cursor.fetchall()}
         finally:
@@ -595,29 +562,6 @@ class GroupRepository:
 # PostgreSQL: the group's values travel as one JSON parameter (an array of arrays) unpacked by
 # the server, so the statement text is short and fixed (the driver caches its parsing) and no
 # per-value adaptation runs in Python.
-_PG_ROWS = "json_array_elements(%s::json) AS j (r)"
-_PG_MARK_GROUP = (
-    "UPDATE outbox SET status = 'sent', message_id = v.mid, attempts = outbox.attempts + 1, "
-    "locked_until = NULL, last_reason = v.reason, updated_at = %s "
-    "FROM (SELECT (r->>0)::bigint AS id, r->>1 AS mid, r->>2 AS reason, "
-    f"(r->>3)::bigint AS person, (r->>4)::bigint AS consents FROM {_PG_ROWS}) AS v "
-    "WHERE outbox.id = v.id AND outbox.workspace_id = %s AND outbox.locked_by = %s "
-    "AND outbox.status = 'pending' AND v.consents = (SELECT count(*) FROM consent_events c "
-    "WHERE c.person_id = v.person AND c.workspace_id + 0 = %s) RETURNING outbox.id"
-)
-_PG_LEDGER_GROUP = (
-    "INSERT INTO deliveries (workspace_id, status, occurred_at, outbox_id, person_id, "
-    "idempotency_key, channel, reason, message_id, attempt) "
-    "SELECT %s, %s, %s, (r->>0)::bigint, (r->>1)::bigint, r->>2, r->>3, r->>4, r->>5, "
-    f"(r->>6)::int FROM {_PG_ROWS}"
-)
-_PG_INTERACTIONS_GROUP = (
-    "INSERT INTO interactions (workspace_id, occurred_at, kind, recorded_at, actor, source, "
-    "idempotency_key, person_id, channel, payload) "
-    "SELECT %s, %s, %s, %s, 'worker', 'goodwill', r->>0, (r->>1)::bigint, r->>2, "
-    f"(r->3)::json FROM {_PG_ROWS} "
-    "ON CONFLICT (workspace_id, idempotency_key) DO NOTHING RETURNING idempotency_key"
-)
 _PG_WRITE_GROUP = """
 WITH v AS (
     SELECT (r->>0)::bigint AS id, r->>1 AS mid, r->>2 AS reason, (r->>3)::bigint AS person,
