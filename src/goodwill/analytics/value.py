@@ -24,7 +24,6 @@ from goodwill.analytics.inputs import (
     frame_columns,
     group_pairs,
 )
-from goodwill.analytics.logspace import blockwise_map
 from goodwill.analytics.threads import both
 
 if TYPE_CHECKING:
@@ -66,8 +65,7 @@ def discounted_purchases(
     x, tx, t_end = customer_arrays(frequency, recency, T)
     ux, uT, inverse = group_pairs(x, t_end)
     profile = _discount_profile(model, ux, uT, months, discount_rate, periods_per_month)
-    p = model._p()
-    alive = blockwise_map(lambda *c: np.exp(model._log_p_alive(p, *c)), (x, tx, t_end))
+    alive = model._p_alive(model._p(), x, tx, t_end)  # the same P(alive) as ``score``
     return np.asarray(alive * profile[inverse], dtype=np.float64)
 
 

@@ -138,13 +138,10 @@ class _Batch:
         return self._ids[-1] if self._ids else above
 
     def _next_id(self) -> int:
+        # ``_read_inputs`` reserves one id per enrolment candidate (the same events x journeys
+        # ``try_enrol`` walks), so the reserved block cannot run out.
         if self._used >= len(self._ids):
-            # more candidates than reserved (a caller that did not reserve): take another block
-            block = self.repo.new_enrolment_ids(256)
-            high = self._ids[-1] if self._ids else 0
-            if block[0] <= high:  # SQLite: the earlier block is not inserted yet
-                block = list(range(high + 1, high + 1 + len(block)))
-            self._ids, self._used = block, 0
+            raise RuntimeError("more enrolment candidates than reserved ids")
         ident = self._ids[self._used]
         self._used += 1
         return ident

@@ -25,18 +25,17 @@ def id_column() -> Column[Any]:
     return Column("id", Id, primary_key=True, autoincrement=True)
 
 
-def workspace_column(*, index: bool = True, foreign_key: bool = True) -> Column[Any]:
-    """``workspace_id``.  ``index=False`` where a composite key starts with it (the single-column
-    index would be a redundant prefix); ``foreign_key=False`` on the bulk-written tables whose
-    per-row check costs more than it guards (ADR 0040)."""
+def workspace_column(*, foreign_key: bool = True) -> Column[Any]:
+    """``workspace_id``, indexed.  ``foreign_key=False`` on the bulk-written tables whose per-row
+    check costs more than it guards (ADR 0040)."""
     if not foreign_key:
-        return Column("workspace_id", Id, nullable=False, index=index)
+        return Column("workspace_id", Id, nullable=False, index=True)
     return Column(
         "workspace_id",
         Id,
         ForeignKey("workspaces.id", ondelete="CASCADE"),
         nullable=False,
-        index=index,
+        index=True,
     )
 
 
@@ -44,13 +43,7 @@ def ts(name: str, *, nullable: bool = True, index: bool = False) -> Column[Any]:
     return Column(name, DateTime(timezone=True), nullable=nullable, index=index)
 
 
-def ref(
-    name: str, table: str, *, nullable: bool = True, index: bool = True, foreign_key: bool = True
-) -> Column[Any]:
-    """A reference to ``table.id``; ``foreign_key=False`` keeps the column (and its index) but
-    not the constraint (see :func:`workspace_column`)."""
-    if not foreign_key:
-        return Column(name, Id, nullable=nullable, index=index)
+def ref(name: str, table: str, *, nullable: bool = True, index: bool = True) -> Column[Any]:
     return Column(
         name, Id, ForeignKey(f"{table}.id", ondelete="CASCADE"), nullable=nullable, index=index
     )
