@@ -204,9 +204,7 @@ class Dispatcher:
                     recorder.release([r.id for r in ordered[i:]])
                     break
                 person = facts[row.person_id]
-                if self._group_people and not self._group_people.isdisjoint(
-                    (row.person_id, person.person_id)
-                ):
+                if not self._group_people.isdisjoint((row.person_id, person.person_id)):
                     # The guardrails of this row must see the group's sends to the same person.
                     self._flush(recorder)
                 self._one(row, person, recorder)
@@ -227,14 +225,7 @@ class Dispatcher:
             raise
         except Exception as exc:  # a bug must not stall the batch: each row is retried
             log.exception("dispatching a group of %d emails failed", len(group))
-            if self.conn.in_transaction():
-                self.conn.rollback()
-            result = DeliveryResult.transient(
-                ChannelKind.EMAIL,
-                f"internal error while dispatching: {type(exc).__name__}: {exc}",
-            )
-            for delivery in group:
-                recorder.attempt_failed(delivery.row, result)
+            self._internal_error([d.row for d in group], ChannelKind.EMAIL, exc, recorder)
             return
         if down is not None:
             self._down[ChannelKind.EMAIL] = down
@@ -248,14 +239,21 @@ class Dispatcher:
             raise
         except Exception as exc:  # one row's bug must not stall the batch
             log.exception("dispatching %s failed", row.idempotency_key)
-            if self.conn.in_transaction():
-                self.conn.rollback()
             channel = (
                 ChannelKind(row.channel) if row.channel in set(ChannelKind) else ChannelKind.TASK
             )
-            result = DeliveryResult.transient(
-                channel, f"internal error while dispatching: {type(exc).__name__}: {exc}"
-            )
+            self._internal_error([row], channel, exc, recorder)
+
+    def _internal_error(
+        self, rows: list[ClaimedRow], channel: ChannelKind, exc: Exception, recorder: Recorder
+    ) -> None:
+        """A bug while dispatching: roll back what it left open, retry each row later."""
+        if self.conn.in_transaction():
+            self.conn.rollback()
+        result = DeliveryResult.transient(
+            channel, f"internal error while dispatching: {type(exc).__name__}: {exc}"
+        )
+        for row in rows:
             recorder.attempt_failed(row, result)
 
     def _route(self, row: ClaimedRow, facts: PersonFacts, recorder: Recorder) -> None:

@@ -46,10 +46,16 @@ def _sent_reason(decision_reason: str, result: DeliveryResult) -> str:
     return f"{result.reason}; {why}" if why else result.reason
 
 
-def unreachable(result: DeliveryResult, *, committed: bool) -> bool:
-    """The server could not be reached at all (no SMTP reply, nothing committed): the next
-    messages of this pass would only wait for the same timeout."""
-    return result.status is DeliveryStatus.TRANSIENT and result.code is None and not committed
+def unreachable(result: DeliveryResult) -> bool:
+    """The server could not be reached at all (no SMTP reply; callers ask only about messages
+    that were not committed): the next messages of this pass would only wait for the same
+    timeout."""
+    return result.status is DeliveryStatus.TRANSIENT and result.code is None
+
+
+def _sent_to_server(delivery: Delivery) -> str:
+    why = delivery.reason.removeprefix("send: ")
+    return f"sent to the SMTP server; {why}" if why else "sent to the SMTP server"
 
 
 def send_email(
@@ -60,8 +66,7 @@ def send_email(
     the caller can spare the rest of the batch the same wait; ``None`` otherwise."""
     row, facts = delivery.row, delivery.facts
     ws, me = recorder.ws, recorder.me
-    why = delivery.reason.removeprefix("send: ")
-    reason = f"sent to the SMTP server; {why}" if why else "sent to the SMTP server"
+    reason = _sent_to_server(delivery)
 
     def record(conn: Connection, message_id: str, at: datetime) -> str | None:
         repo = OutboxRepository(conn, ws)
@@ -109,12 +114,7 @@ def send_email(
         recorder.stats.lost_race += 1
         return None
     _not_sent(row, result, recorder)
-    return result if unreachable(result, committed=False) else None
-
-
-def _sent_to_server(delivery: Delivery) -> str:
-    why = delivery.reason.removeprefix("send: ")
-    return f"sent to the SMTP server; {why}" if why else "sent to the SMTP server"
+    return result if unreachable(result) else None
 
 
 def send_email_group(
@@ -194,7 +194,7 @@ def send_email_group(
             recorder.stats.lost_race += 1
             continue
         _not_sent(row, result, recorder)
-        if down is None and unreachable(result, committed=False):
+        if down is None and unreachable(result):
             down = result
     return down
 
