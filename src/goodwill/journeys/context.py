@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from goodwill.journeys.models import ImportantDate, PersonContext
 from goodwill.journeys.repository import JourneyRepository
-from goodwill.kit.money import minor_digits
+from goodwill.kit.money import minor_unit
 
 _NO_TAGS: frozenset[str] = frozenset()
 
@@ -20,7 +20,7 @@ def clv_decile(percentile: float) -> int:
 def load_contexts(repo: JourneyRepository, person_ids: Sequence[int]) -> dict[int, PersonContext]:
     ids = sorted(set(person_ids))
     currency, snapshots = repo.latest_scores(ids)
-    unit = float(10 ** minor_digits(currency))
+    unit = float(minor_unit(currency))
     scores = {
         int(r.person_id): {
             "p_alive": float(r.p_alive),

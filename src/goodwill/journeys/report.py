@@ -12,7 +12,7 @@ from goodwill.analytics.uplift import UpliftReport, uplift
 from goodwill.journeys.repository import JourneyRepository
 from goodwill.journeys.service import JourneyNotFound, unknown_journey
 from goodwill.kit.clock import as_utc, utcnow
-from goodwill.kit.money import minor_digits
+from goodwill.kit.money import minor_unit
 from goodwill.workspaces.service import Workspace
 
 
@@ -30,7 +30,7 @@ def journey_uplift(
         raise JourneyNotFound(unknown_journey(key))
     enrolled, orders = repo.uplift_inputs(int(row.id))
     currency = Counter(r.currency for r in orders).most_common(1)[0][0] if orders else "USD"
-    scale = float(10 ** minor_digits(currency))
+    scale = float(minor_unit(currency))
     enrolments = pl.DataFrame(
         [(int(r.person_id), _naive(r.entered_at), bool(r.holdout)) for r in enrolled],
         schema={"person_id": pl.Int64, "entered_at": pl.Datetime("us"), "holdout": pl.Boolean},

@@ -13,7 +13,7 @@ from typing import Any
 from goodwill.journeys.context import clv_decile
 from goodwill.journeys.models import Event
 from goodwill.journeys.repository import JourneyRepository
-from goodwill.kit.money import minor_digits
+from goodwill.kit.money import minor_unit
 
 
 def _fields(row: Any, unit: float) -> dict[str, Any]:
@@ -34,7 +34,7 @@ def score_events(
     if not runs or int(runs[0].id) <= after_run:
         return None
     latest = runs[0]
-    unit = float(10 ** minor_digits(latest.currency))
+    unit = float(minor_unit(latest.currency))
     previous: dict[int, dict[str, Any]] = {}
     if len(runs) > 1:
         for row in repo.run_snapshots(int(runs[1].id)):

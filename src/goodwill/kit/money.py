@@ -212,6 +212,11 @@ def minor_digits(currency: str) -> int:
     return _MINOR_DIGITS.get(currency, 2)
 
 
+def minor_unit(currency: str) -> int:
+    """Minor units per major unit: 100 for EUR, 1 for JPY, 1000 for KWD."""
+    return 10 ** minor_digits(currency)
+
+
 def normalize_currency(code: str) -> str:
     cur = code.strip().upper()
     if cur not in ISO_4217:

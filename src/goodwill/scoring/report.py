@@ -14,7 +14,7 @@ import polars as pl
 from sqlalchemy import Connection
 
 from goodwill.errors import InvalidInput
-from goodwill.kit.money import format_money, minor_digits
+from goodwill.kit.money import format_money, minor_unit
 from goodwill.scoring.repository import ScoringRepository
 from goodwill.workspaces.service import Workspace
 
@@ -115,7 +115,7 @@ def build_report(conn: Connection, workspace: Workspace, *, slipping_limit: int 
         nps_trend=list(summary.get("nps_trend", [])),
         segments=dict(summary.get("segments", {})),
         clv_quantiles={
-            k: format_money(round(float(v) * 10 ** minor_digits(currency)), currency)
+            k: format_money(round(float(v) * minor_unit(currency)), currency)
             for k, v in summary.get("clv_quantiles", {}).items()
         },
         clv_histogram=list(summary.get("clv_histogram", [])),

@@ -7,7 +7,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from goodwill.kit.money import minor_digits
+from goodwill.kit.money import minor_unit
 from goodwill.scoring.charts import bar_chart, heat, line_chart
 from goodwill.scoring.report import Report
 
@@ -40,7 +40,7 @@ def _cohort_rows(cohorts: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], i
 
 def render_html(report: Report) -> str:
     capital = report.capital_over_time
-    unit = float(10 ** minor_digits(report.currency))
+    unit = float(minor_unit(report.currency))
     rows, width = _cohort_rows(report.cohorts)
     return _ENV.get_template("report.html.j2").render(
         r=report,

@@ -10,6 +10,7 @@ from goodwill.kit.money import (
     MoneyError,
     format_money,
     from_minor,
+    minor_unit,
     normalize_currency,
     parse_amount,
     to_minor,
@@ -39,3 +40,9 @@ def test_currencies_must_be_iso_4217() -> None:
     assert normalize_currency(" eur ") == "EUR"
     with pytest.raises(MoneyError, match="ISO 4217"):
         normalize_currency("EURO")
+
+
+@pytest.mark.parametrize(("currency", "unit"), [("EUR", 100), ("JPY", 1), ("KWD", 1000)])
+def test_minor_unit_matches_the_currency_exponent(currency: str, unit: int) -> None:
+    assert minor_unit(currency) == unit
+    assert from_minor(unit, currency) == 1
