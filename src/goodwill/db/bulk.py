@@ -157,3 +157,12 @@ def update_rows(
     finally:
         cur.close()
     return len(data)
+
+
+def analyze(conn: Connection, tables: Iterable[str]) -> None:
+    """PostgreSQL: ``ANALYZE`` the named tables in one statement, so the planner sees what a
+    bulk write has just added (stale row estimates turn key lookups into scans).  SQLite plans
+    these lookups without statistics: nothing to do there."""
+    names = list(tables)
+    if conn.dialect.name == "postgresql" and names:
+        conn.exec_driver_sql("ANALYZE " + ", ".join(f'"{name}"' for name in names))

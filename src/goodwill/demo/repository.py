@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Table, delete, exists, select, text
+from sqlalchemy import Connection, Table, delete, exists, select
 
-from goodwill.db.bulk import allocate_ids, insert_rows
+from goodwill.db.bulk import allocate_ids, analyze, insert_rows
 from goodwill.db.tables import metadata
 from goodwill.demo.models import REFERENCED, Batch, Frame
 from goodwill.workspaces.service import Workspace
@@ -88,10 +88,7 @@ class DemoRepository:
     def refresh_statistics(self, tables: list[str]) -> None:
         """After a bulk load, give PostgreSQL's planner fresh statistics (SQLite plans well
         without them; autovacuum would get there too, later)."""
-        if self.conn.dialect.name != "postgresql":
-            return
-        for name in tables:
-            self.conn.execute(text(f'ANALYZE "{metadata.tables[name].name}"'))
+        analyze(self.conn, tables)
 
     def write_batch(self, batch: Batch) -> dict[str, int]:
         ids: dict[str, np.ndarray] = {}

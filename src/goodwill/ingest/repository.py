@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from goodwill.db import tables as t
-from goodwill.db.bulk import allocate_ids
+from goodwill.db.bulk import allocate_ids, analyze
 from goodwill.kit.clock import as_utc
 from goodwill.workspaces.service import Workspace
 
@@ -114,8 +114,7 @@ class IngestRepository:
         import the planner's stale estimates turn key lookups into workspace scans (quadratic);
         the service calls this as the tables double in size.  SQLite needs no statistics here
         (see :func:`_in_workspace`)."""
-        if self.postgres and tables:
-            self.conn.exec_driver_sql("ANALYZE " + ", ".join(f'"{t.name}"' for t in tables))
+        analyze(self.conn, (t.name for t in tables))
 
     # -- lookups -------------------------------------------------------------------------------
     def identities(self, kind: str, values: Sequence[str]) -> dict[str, tuple[int, int]]:

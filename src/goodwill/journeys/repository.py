@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from goodwill.db import tables as t
-from goodwill.db.bulk import allocate_ids
+from goodwill.db.bulk import allocate_ids, analyze
 from goodwill.workspaces.service import Workspace
 
 _IN = 500  # ids per IN (...) list, well under SQLite's variable limit
@@ -155,9 +155,7 @@ class JourneyRepository:
         """PostgreSQL: ANALYZE tables a burst has grown, so the planner keeps using the indexes
         (a stale row estimate turns the cursor and person lookups into scans; quadratic in a
         large pass).  SQLite's planner does not need it here."""
-        if self.conn.dialect.name == "postgresql":
-            for name in tables:
-                self.conn.execute(text(f'ANALYZE "{t.metadata.tables[name].name}"'))
+        analyze(self.conn, tables)
 
     def cursor(self) -> Any | None:
         c = t.journey_cursors.c

@@ -214,7 +214,7 @@ def minor_digits(currency: str) -> int:
 
 def minor_unit(currency: str) -> int:
     """Minor units per major unit: 100 for EUR, 1 for JPY, 1000 for KWD."""
-    return 10 ** minor_digits(currency)
+    return int(10 ** minor_digits(currency))
 
 
 def normalize_currency(code: str) -> str:
