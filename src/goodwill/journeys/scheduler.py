@@ -315,12 +315,15 @@ def _read_inputs(
     by_person: dict[int, list[Event]],
     pending: _Batch | None = None,
     above: int = 0,
+    contexts: dict[int, PersonContext] | None = None,
 ) -> tuple[dict[int, PersonContext], list[Any], int]:
-    """What a batch reads: the people's snapshots, their enrolments (as they will be once the
-    ``pending`` batch is written), and enough reserved enrolment ids (all above ``above``)."""
+    """What a batch reads: the people's snapshots (unless the caller has them), their
+    enrolments (as they will be once the ``pending`` batch is written), and enough reserved
+    enrolment ids (all above ``above``)."""
     repo, lib = batch.repo, batch.lib
     people = list(by_person)
-    contexts = load_contexts(repo, people)
+    if contexts is None:
+        contexts = load_contexts(repo, people)
     journey_ids = sorted({jid for jid, _ in lib.by_version})
     rows = repo.enrolments_of(people, journey_ids) if journey_ids else []
     if pending is not None:
@@ -363,9 +366,13 @@ def _enrol_and_advance(
 
 
 def _read_and_run(
-    batch: _Batch, by_person: dict[int, list[Event]], *, advance_active: bool
+    batch: _Batch,
+    by_person: dict[int, list[Event]],
+    *,
+    advance_active: bool,
+    contexts: dict[int, PersonContext] | None = None,
 ) -> None:
-    contexts, rows, _ = _read_inputs(batch, by_person)
+    contexts, rows, _ = _read_inputs(batch, by_person, contexts=contexts)
     _enrol_and_advance(batch, by_person, contexts, rows, advance_active=advance_active)
 
 
@@ -561,7 +568,7 @@ def _dates_phase(
             if by_person:
                 batch = _Batch(repo, lib, now)
                 with _no_cyclic_gc():
-                    _read_and_run(batch, by_person, advance_active=False)
+                    _read_and_run(batch, by_person, advance_active=False, contexts=contexts)
                     batch.flush()
                 stats.add(batch.stats)
     with unit_of_work(engine) as conn:
