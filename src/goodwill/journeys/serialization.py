@@ -27,7 +27,6 @@ def _dt(value: str | None) -> datetime | None:
 
 _fromiso = datetime.fromisoformat
 # enum values by member and members by value: a dict lookup instead of the Enum machinery
-_HAPPENED_VALUE = {h: h.value for h in Happened}
 _HAPPENED = {h.value: h for h in Happened}
 _STATUS = {s.value: s for s in EnrolmentStatus}
 
@@ -51,23 +50,13 @@ def json_text(value: Any) -> str:
     return "".join(_C_ENCODE(value, 0))
 
 
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
 def state_to_dict(state: EnrolmentState) -> dict[str, Any]:
-    # The same instant object recurs in a state (the clock is stamped on every history record
-    # it produced), so each distinct datetime object is formatted once.  Keyed by identity, not
-    # equality: two equal instants with different offsets must keep their own text.
-    memo: dict[int, str] = {}
-
-    def iso(value: datetime | None) -> str | None:
-        if value is None:
-            return None
-        key = id(value)
-        text = memo.get(key)
-        if text is None:
-            text = memo[key] = value.isoformat()
-        return text
-
+    """The stored form of a state (:func:`state_json` writes the same text directly)."""
     trigger = state.trigger
-    what = _HAPPENED_VALUE
     return {
         "format": FORMAT,
         "enrolment_id": state.enrolment_id,
@@ -76,20 +65,20 @@ def state_to_dict(state: EnrolmentState) -> dict[str, Any]:
         "person_id": state.person_id,
         "status": state.status.value,
         "step_id": state.step_id,
-        "entered_at": iso(state.entered_at),
-        "clock": iso(state.clock),
+        "entered_at": _iso(state.entered_at),
+        "clock": _iso(state.clock),
         "trigger": {
             "kind": trigger.kind,
-            "occurred_at": iso(trigger.occurred_at),
+            "occurred_at": _iso(trigger.occurred_at),
             "payload": dict(trigger.payload),
             "id": trigger.id,
         },
-        "wait_until": iso(state.wait_until),
-        "wake_at": iso(state.wake_at),
+        "wait_until": _iso(state.wait_until),
+        "wake_at": _iso(state.wake_at),
         "visits": dict(state.visits),
         "seen": dict(state.seen),
-        "history": [[iso(r[0]), r[1], r[2], what[r[3]], r[4], iso(r[5])] for r in state.history],
-        "ended_at": iso(state.ended_at),
+        "history": [[_iso(r[0]), r[1], r[2], r[3].value, r[4], _iso(r[5])] for r in state.history],
+        "ended_at": _iso(state.ended_at),
         "end_reason": state.end_reason,
         "goal": state.goal,
     }
@@ -198,7 +187,8 @@ def _field_names(cls: type[Intent]) -> tuple[str, ...]:
     return names
 
 
-def _generic_intent_to_dict(intent: Intent) -> dict[str, Any]:
+def intent_to_dict(intent: Intent) -> dict[str, Any]:
+    """``{"kind": "send_message", ...fields}`` with enums as their names and instants in ISO."""
     out: dict[str, Any] = {"kind": intent.kind}
     for name in _field_names(type(intent)):
         value = getattr(intent, name)
@@ -218,40 +208,6 @@ def _generic_intent_to_dict(intent: Intent) -> dict[str, Any]:
 
 _PRIORITY_LABEL = {p: p.label for p in Priority}
 _ENUM_VALUE: dict[Any, str] = {m: m.value for m in (*ChannelKind, *Purpose)}
-
-
-def _send_message_to_dict(i: Any) -> dict[str, Any]:
-    """:class:`SendMessage`, the most frequent intent, spelled out (the same dict as the
-    generic path, which a test checks)."""
-    variables = i.variables
-    return {
-        "kind": "send_message",
-        "idempotency_key": i.idempotency_key,
-        "enrolment_id": i.enrolment_id,
-        "person_id": i.person_id,
-        "journey_key": i.journey_key,
-        "journey_version": i.journey_version,
-        "step_id": i.step_id,
-        "occurrence": i.occurrence,
-        "not_before": i.not_before.isoformat(),
-        "priority": _PRIORITY_LABEL[i.priority],
-        "trigger_event_id": i.trigger_event_id,
-        "channel": _ENUM_VALUE[i.channel],
-        "template": i.template,
-        "purpose": _ENUM_VALUE[i.purpose],
-        "variables": dict(variables) if isinstance(variables, dict) else variables,
-    }
-
-
-_FAST: dict[type[Intent], Any] = {SendMessage: _send_message_to_dict}
-
-
-def intent_to_dict(intent: Intent) -> dict[str, Any]:
-    """``{"kind": "send_message", ...fields}`` with enums as their names and instants in ISO."""
-    fast = _FAST.get(type(intent))
-    if fast is not None:
-        return fast(intent)  # type: ignore[no-any-return]
-    return _generic_intent_to_dict(intent)
 
 
 def intent_json(intent: Intent) -> str:
