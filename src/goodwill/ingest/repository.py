@@ -32,6 +32,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from goodwill.db import tables as t
 from goodwill.db.bulk import allocate_ids, analyze
+from goodwill.ingest.models import ImportKind
 from goodwill.kit.clock import as_utc
 from goodwill.workspaces.service import Workspace
 
@@ -63,6 +64,18 @@ def _in_workspace(column: ColumnElement[Any], ws: int) -> ColumnElement[bool]:
 def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+#: The tables each kind of import looks up and writes (their statistics are refreshed).
+_WRITTEN = {
+    ImportKind.ORDERS: (
+        t.persons, t.identities, t.orders, t.order_lines, t.products, t.interactions,
+        t.consent_events,
+    ),
+    ImportKind.CUSTOMERS: (
+        t.persons, t.identities, t.accounts, t.memberships, t.notes, t.consent_events,
+    ),
+}  # fmt: skip
 
 
 class IngestRepository:
@@ -109,12 +122,12 @@ class IngestRepository:
         else:
             self.conn.exec_driver_sql("PRAGMA cache_size = -65536")
 
-    def refresh_statistics(self, tables: Sequence[Table]) -> None:
+    def refresh_statistics(self, kind: ImportKind) -> None:
         """PostgreSQL: ``ANALYZE`` the tables an import writes.  On tables that grew within the
         import the planner's stale estimates turn key lookups into workspace scans (quadratic);
         the service calls this as the tables double in size.  SQLite needs no statistics here
         (see :func:`_in_workspace`)."""
-        analyze(self.conn, (t.name for t in tables))
+        analyze(self.conn, (table.name for table in _WRITTEN[kind]))
 
     # -- lookups -------------------------------------------------------------------------------
     def identities(self, kind: str, values: Sequence[str]) -> dict[str, tuple[int, int]]:

@@ -24,7 +24,6 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
-from goodwill.db import tables as t
 from goodwill.ingest import batches as batching
 from goodwill.ingest.consent_writer import Statement, write_statements
 from goodwill.ingest.customer_writer import CustomerWriter
@@ -45,17 +44,6 @@ from goodwill.ingest.resolution import Claim, Resolver
 from goodwill.ingest.tally import RunTally
 from goodwill.kit.clock import utcnow
 from goodwill.workspaces.service import Workspace
-
-#: The tables each kind of import looks up and writes.
-WRITTEN = {
-    ImportKind.ORDERS: (
-        t.persons, t.identities, t.orders, t.order_lines, t.products, t.interactions,
-        t.consent_events,
-    ),
-    ImportKind.CUSTOMERS: (
-        t.persons, t.identities, t.accounts, t.memberships, t.notes, t.consent_events,
-    ),
-}  # fmt: skip
 
 
 def _order_claim(o: OrderRecord, fallback: int | None) -> Claim:
@@ -146,11 +134,11 @@ class Importer:
         self._started = time.perf_counter()
         self._cpu_started = time.process_time()
         self.summary.workspace = ws.name
+        repo = IngestRepository(conn, ws)
         if self.read_ahead is None:
             # PostgreSQL works in its own process while we read the next batch; SQLite works in
             # ours, and a reader thread would only contend with it for the GIL.
-            self.read_ahead = conn.dialect.name == "postgresql"
-        repo = IngestRepository(conn, ws)
+            self.read_ahead = repo.postgres
         self.run_id = repo.start_run(
             self.kind.value, self.format.value, self.file.name, self.file.sha256, utcnow()
         )
@@ -190,7 +178,7 @@ class Importer:
         if self._written >= self._analyze_at:
             # what this run wrote has doubled since the planner last looked: a fresh table grows
             # from nothing, and stale estimates would turn key lookups into scans
-            repo.refresh_statistics(WRITTEN[self.kind])
+            repo.refresh_statistics(self.kind)
             self._analyze_at = 2 * self._written
         if self.kind is ImportKind.ORDERS:
             rejects = self._apply_orders(repo, batch)
