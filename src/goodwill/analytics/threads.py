@@ -1,16 +1,18 @@
 """Two-way parallelism for the numeric kernels: NumPy releases the GIL inside its loops, so two
 Python threads working on different arrays (or halves of one) use two cores.
 
-Each call starts its own short-lived helper thread, so nested or concurrent calls cannot deadlock
-on a shared pool. Set ``GOODWILL_ANALYTICS_THREADS=1`` to run everything on the calling thread,
+The helper is one thread per process, started on first use (starting a thread per call cost
+~0.5 ms, and fits call this once per likelihood evaluation). A call made on the helper thread
+itself runs inline, so nested calls cannot deadlock; a forked child starts its own. Set ``GOODWILL_ANALYTICS_THREADS=1`` to run everything on the calling thread,
 ``=2`` to always use the helper thread (by default it is skipped while the machine is busy).
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import TypeVar
 
 A = TypeVar("A")
@@ -42,11 +44,34 @@ def thread_count() -> int:
     return 1 if busy else 2
 
 
+_lock = threading.Lock()
+_pool: tuple[int, ThreadPoolExecutor] | None = None  # (pid that started it, the pool)
+_on_helper = threading.local()
+
+
+def _mark_helper() -> None:
+    _on_helper.flag = True
+
+
+def _helper() -> ThreadPoolExecutor:
+    global _pool
+    with _lock:
+        if _pool is None or _pool[0] != os.getpid():  # none yet, or inherited through fork
+            pool = ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="goodwill-analytics", initializer=_mark_helper
+            )
+            _pool = (os.getpid(), pool)
+        return _pool[1]
+
+
 def both(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
-    """``(first(), second())``, with ``first`` on a helper thread while ``second`` runs here."""
-    if thread_count() < 2:
+    """``(first(), second())``, with ``first`` on the helper thread while ``second`` runs here."""
+    if thread_count() < 2 or getattr(_on_helper, "flag", False):
         return first(), second()
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(first)
-        other = second()  # if this raises, leaving the block still waits for ``first``
-        return pending.result(), other
+    pending = _helper().submit(first)
+    try:
+        other = second()
+    except BaseException:
+        wait([pending])  # never leave ``first`` running behind the caller's back
+        raise
+    return pending.result(), other

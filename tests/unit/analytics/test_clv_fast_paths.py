@@ -147,6 +147,21 @@ def test_both_runs_the_two_calls_and_raises_their_errors():
         both(lambda: 2, fail)
 
 
+def test_both_reuses_one_helper_thread_and_nested_calls_run_inline(monkeypatch):
+    import threading
+
+    monkeypatch.setenv("GOODWILL_ANALYTICS_THREADS", "2")
+    here = threading.get_ident()
+    helpers = {both(threading.get_ident, lambda: None)[0] for _ in range(5)}
+    assert len(helpers) == 1 and here not in helpers
+
+    def nested() -> tuple[int, int]:  # on the helper thread: must not wait for itself
+        return both(threading.get_ident, threading.get_ident)
+
+    (inner_first, inner_second), _ = both(nested, lambda: None)
+    assert inner_first == inner_second == helpers.pop()
+
+
 def _polars_compress(columns, weights):
     frame = pl.DataFrame({**{f"c{i}": c for i, c in enumerate(columns)}, "w": weights})
     names = [f"c{i}" for i in range(len(columns))]
