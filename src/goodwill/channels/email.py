@@ -328,10 +328,7 @@ class SmtpEmailChannel:
         if code != 354:
             self._abort(conn, code)
             raise smtplib.SMTPDataError(code, resp)
-        content = _LEADING_DOT.sub(b"..", built.data)
-        if not content.endswith(_CRLF):
-            content += _CRLF
-        conn.send(content)
+        conn.send(_data_body(built.data))
         sock = conn.sock
         try:
             go = commit(built.message_id)
@@ -520,11 +517,8 @@ class SmtpEmailChannel:
         """Step 2: the content of each message, without the final dot."""
         sent: list[_Job] = []
         for job in jobs:
-            content = _LEADING_DOT.sub(b"..", job.built.data)
-            if not content.endswith(_CRLF):
-                content += _CRLF
             try:
-                job.session_().sock.sendall(content)
+                job.session_().sock.sendall(_data_body(job.built.data))
             except OSError as exc:
                 self._drop_session(job.session_())
                 results[job.index] = DeliveryResult.transient(
@@ -722,6 +716,13 @@ class _Job:
 
 
 _TCP_CORK: int | None = getattr(socket, "TCP_CORK", None)
+
+
+def _data_body(data: bytes) -> bytes:
+    """A message as DATA carries it, up to (not including) the final dot: leading dots doubled
+    (RFC 5321 4.5.2) and ending with CRLF."""
+    content = _LEADING_DOT.sub(b"..", data)
+    return content if content.endswith(_CRLF) else content + _CRLF
 
 
 def _set_cork(socks: list[socket.socket], on: bool) -> None:
