@@ -32,6 +32,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from goodwill.db import tables as t
 from goodwill.db.bulk import allocate_ids, analyze
+from goodwill.db.where import in_workspace_unindexed
 from goodwill.ingest.models import ImportKind
 from goodwill.kit.clock import as_utc
 from goodwill.workspaces.service import Workspace
@@ -49,16 +50,6 @@ def json_string(value: str) -> str:
     if _PLAIN.fullmatch(value):
         return f'"{value}"'
     return json.dumps(value, ensure_ascii=False)
-
-
-def _in_workspace(column: ColumnElement[Any], ws: int) -> ColumnElement[bool]:
-    """``workspace_id = ws`` written so it cannot use an index (``workspace_id + 0``).
-
-    Without statistics SQLite's planner prefers the single-column workspace index over the
-    selective one (person_id, order_id) and scans the whole workspace for every chunk: the
-    lookups that filter by person or order use this form.  PostgreSQL plans them the same way.
-    """
-    return (column + 0) == ws
 
 
 def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
@@ -189,7 +180,8 @@ class IngestRepository:
                 total += int(
                     self.conn.execute(
                         select(func.count()).where(
-                            _in_workspace(c.workspace_id, self.ws), c.order_id.between(lo, hi)
+                            in_workspace_unindexed(c.workspace_id, self.ws),
+                            c.order_id.between(lo, hi),
                         )
                     ).scalar_one()
                 )
@@ -198,7 +190,8 @@ class IngestRepository:
             total += int(
                 self.conn.execute(
                     select(func.count()).where(
-                        _in_workspace(c.workspace_id, self.ws), self._among(c.order_id, part)
+                        in_workspace_unindexed(c.workspace_id, self.ws),
+                        self._among(c.order_id, part),
                     )
                 ).scalar_one()
             )
@@ -237,7 +230,7 @@ class IngestRepository:
         for part in self._parts(person_ids):
             rows = self.conn.execute(
                 select(c.person_id, c.action, c.occurred_at, c.id).where(
-                    _in_workspace(c.workspace_id, self.ws),
+                    in_workspace_unindexed(c.workspace_id, self.ws),
                     self._among(c.person_id, part),
                     c.purpose == purpose,
                     c.channel == channel,
@@ -265,7 +258,7 @@ class IngestRepository:
         for part in self._parts(person_ids):
             rows = self.conn.execute(
                 select(c.account_id, c.person_id).where(
-                    _in_workspace(c.workspace_id, self.ws),
+                    in_workspace_unindexed(c.workspace_id, self.ws),
                     self._among(c.person_id, part),
                     c.role == role,
                 )
@@ -279,7 +272,7 @@ class IngestRepository:
         for part in self._parts(person_ids):
             rows = self.conn.execute(
                 select(c.person_id, c.body).where(
-                    _in_workspace(c.workspace_id, self.ws),
+                    in_workspace_unindexed(c.workspace_id, self.ws),
                     self._among(c.person_id, part),
                     c.author == author,
                 )
@@ -339,7 +332,7 @@ class IngestRepository:
         for part in self._parts(order_ids):
             self.conn.execute(
                 delete(t.order_lines).where(
-                    _in_workspace(c.workspace_id, self.ws), self._among(c.order_id, part)
+                    in_workspace_unindexed(c.workspace_id, self.ws), self._among(c.order_id, part)
                 )
             )
 

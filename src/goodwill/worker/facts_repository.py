@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from goodwill.db import tables as t
+from goodwill.db.where import in_workspace_unindexed
 from goodwill.messaging.vocabulary import DIRECT_CHANNELS
 from goodwill.worker.models import CONTACT_STATUSES, OutboxStatus
 from goodwill.workspaces.service import Workspace
@@ -74,7 +75,7 @@ class FactsRepository:
         return list(
             self.conn.execute(
                 select(c.person_id, c.kind, c.value)
-                .where(_in_workspace(c.workspace_id, self.ws), self._in(c.person_id, ids))
+                .where(in_workspace_unindexed(c.workspace_id, self.ws), self._in(c.person_id, ids))
                 .order_by(c.person_id, c.id)
             )
         )
@@ -94,7 +95,7 @@ class FactsRepository:
                     c.evidence,
                     c.lawful_basis,
                 )
-                .where(_in_workspace(c.workspace_id, self.ws), self._in(c.person_id, ids))
+                .where(in_workspace_unindexed(c.workspace_id, self.ws), self._in(c.person_id, ids))
                 .order_by(c.person_id, c.occurred_at, c.id)
             )
         )
@@ -102,7 +103,7 @@ class FactsRepository:
     def consent_event_count(self, person_id: int) -> int:
         """How many consent events the person has (the ledger is append-only, so a change in
         this number means a grant or withdrawal was recorded)."""
-        found = self.conn.execute(_CONSENT_COUNT, {"b_person": person_id, "b_ws": self.ws})
+        found = self.conn.execute(CONSENT_COUNT, {"b_person": person_id, "b_ws": self.ws})
         return int(found.scalar_one())
 
     def preferences(self, ids: Collection[int]) -> list[Any]:
@@ -110,7 +111,7 @@ class FactsRepository:
         return list(
             self.conn.execute(
                 select(c.person_id, c.channels, c.max_per_week).where(
-                    _in_workspace(c.workspace_id, self.ws), self._in(c.person_id, ids)
+                    in_workspace_unindexed(c.workspace_id, self.ws), self._in(c.person_id, ids)
                 )
             )
         )
@@ -139,7 +140,7 @@ class FactsRepository:
                 .over(partition_by=o.person_id, order_by=(o.placed_at.desc(), o.id.desc()))
                 .label("rn"),
             )
-            .where(_in_workspace(o.workspace_id, self.ws), self._in(o.person_id, ids))
+            .where(in_workspace_unindexed(o.workspace_id, self.ws), self._in(o.person_id, ids))
             .subquery()
         )
         return list(
@@ -156,7 +157,7 @@ class FactsRepository:
         return list(
             self.conn.execute(
                 select(o.person_id, o.id.label("order_id"), o.external_id.label("number")).where(
-                    _in_workspace(o.workspace_id, self.ws),
+                    in_workspace_unindexed(o.workspace_id, self.ws),
                     self._in(o.person_id, ids),
                     self._in(o.external_id, numbers),
                 )
@@ -179,7 +180,7 @@ class FactsRepository:
         return list(
             self.conn.execute(
                 select(f.person_id, f.text)
-                .where(_in_workspace(f.workspace_id, self.ws), self._in(f.person_id, ids))
+                .where(in_workspace_unindexed(f.workspace_id, self.ws), self._in(f.person_id, ids))
                 .order_by(f.person_id, f.noted_at.desc(), f.id.desc())
             )
         )
@@ -197,7 +198,7 @@ class FactsRepository:
                     d.occurred_at > since,
                     d.status.in_([s.value for s in CONTACT_STATUSES]),
                     d.channel.in_(_DIRECT),
-                    _in_workspace(d.workspace_id, self.ws),
+                    in_workspace_unindexed(d.workspace_id, self.ws),
                 )
             )
         )
@@ -213,19 +214,15 @@ class FactsRepository:
                     o.status == OutboxStatus.PENDING.value,
                     o.available_at <= now,
                     o.channel.in_(_DIRECT),
-                    _in_workspace(o.workspace_id, self.ws),
+                    in_workspace_unindexed(o.workspace_id, self.ws),
                 )
                 .group_by(o.person_id, o.priority)
             )
         )
 
 
-def _in_workspace(column: Any, workspace_id: Any) -> Any:
-    """``column = workspace_id``, written so no index on ``column`` is chosen for it."""
-    return (column + 0) == workspace_id
-
-
-_CONSENT_COUNT = select(func.count()).where(
+#: The number of consent events a person has (send-time facts, and the guard on marking sent).
+CONSENT_COUNT = select(func.count()).where(
     t.consent_events.c.person_id == bindparam("b_person"),
-    _in_workspace(t.consent_events.c.workspace_id, bindparam("b_ws")),
+    in_workspace_unindexed(t.consent_events.c.workspace_id, bindparam("b_ws")),
 )

@@ -13,13 +13,14 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from goodwill.db import tables as t
 from goodwill.db.engine import is_postgres
 from goodwill.timeline.models import Kind
+from goodwill.worker.facts_repository import CONSENT_COUNT
 from goodwill.worker.models import ClaimedRow, LedgerStatus, OutboxStatus
 from goodwill.workspaces.service import Workspace
 
@@ -271,14 +272,7 @@ _MARK_SENT = _owned_update(OutboxStatus.PENDING).values(
     last_reason=bindparam("b_reason"),
     updated_at=bindparam("b_now"),
 )
-_CONSENT_EVENTS = (
-    select(func.count())
-    .where(
-        t.consent_events.c.person_id == bindparam("b_person"),
-        (t.consent_events.c.workspace_id + 0) == bindparam("b_ws"),  # plan by person, not ws
-    )
-    .scalar_subquery()
-)
+_CONSENT_EVENTS = CONSENT_COUNT.scalar_subquery()
 _MARK_SENT_IF_CONSENT = _MARK_SENT.where(bindparam("b_consents") == _CONSENT_EVENTS)
 _FINISH = _owned_update(OutboxStatus.PENDING).values(
     status=bindparam("b_status"),
