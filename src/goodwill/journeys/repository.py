@@ -238,15 +238,11 @@ class JourneyRepository:
 
     def latest_scores(self, ids: Sequence[int]) -> tuple[str, list[Any]]:
         """The latest run's currency and its snapshots of ``ids``."""
-        s, r = t.score_snapshots.c, t.score_runs.c
-        latest = self.conn.execute(
-            select(r.id, r.currency)
-            .where(r.workspace_id == self.ws)
-            .order_by(r.as_of.desc())
-            .limit(1)
-        ).first()
-        if latest is None:
+        s = t.score_snapshots.c
+        runs = self.latest_score_runs(1)  # the same run the score events come from
+        if not runs:
             return "USD", []
+        latest = runs[0]
         run = latest.id
         rows: list[Any] = []
         for among in self._among(s.person_id, ids):

@@ -37,8 +37,9 @@ def score_events(
     unit = float(minor_unit(latest.currency))
     previous: dict[int, dict[str, Any]] = {}
     if len(runs) > 1:
+        earlier_unit = float(minor_unit(runs[1].currency))  # each run in its own currency
         for row in repo.run_snapshots(int(runs[1].id)):
-            previous[int(row.person_id)] = _fields(row, unit)
+            previous[int(row.person_id)] = _fields(row, earlier_unit)
     at = min(now, datetime.combine(latest.as_of, time(23, 59, 59), tzinfo=UTC))
     events: dict[int, list[Event]] = {}
     for row in repo.run_snapshots(int(latest.id)):
