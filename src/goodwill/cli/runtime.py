@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
@@ -53,3 +54,11 @@ def workspace_transaction(engine: Engine, name: str) -> Iterator[tuple[Connectio
     """One transaction for one command step, with the workspace resolved (created if new)."""
     with unit_of_work(engine) as conn:
         yield conn, get_or_create(conn, name)
+
+
+def current_user() -> str:
+    """Who runs the command, for "noted by"/"requeued by" fields (``staff`` if unknown)."""
+    try:
+        return getpass.getuser()
+    except OSError:
+        return "staff"

@@ -1,10 +1,12 @@
-"""All queries of the ledger's read side."""
+"""All queries of the delivery ledger: its read side, and requeueing a message."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, and_, func, insert, select, update
 
 from goodwill.db import tables as t
 from goodwill.workspaces.service import Workspace
@@ -92,3 +94,72 @@ class DeliveriesRepository:
         if status is not None:
             query = query.where(d.status == status)
         return list(self.conn.execute(query))
+
+    # -- requeue (the one write of this context: a human decision to try a message again) ------
+    def requeue_candidates(
+        self,
+        *,
+        keys: Sequence[str],
+        statuses: Sequence[str],
+        person_id: int | None,
+        limit: int,
+    ) -> list[Any]:
+        """Outbox rows in one of ``statuses`` (and with one of ``keys``, for this person, when
+        given), oldest first."""
+        o = t.outbox.c
+        query = (
+            select(o.id, o.idempotency_key, o.person_id, o.channel, o.status, o.last_reason)
+            .where(o.workspace_id == self.ws, o.status.in_(list(statuses)))
+            .order_by(o.id)
+            .limit(limit)
+        )
+        if keys:
+            query = query.where(o.idempotency_key.in_(list(keys)))
+        if person_id is not None:
+            query = query.where(o.person_id == person_id)
+        return list(self.conn.execute(query))
+
+    def keys_present(self, keys: Sequence[str]) -> dict[str, str]:
+        """Each known key's current outbox status."""
+        o = t.outbox.c
+        rows = self.conn.execute(
+            select(o.idempotency_key, o.status).where(
+                o.workspace_id == self.ws, o.idempotency_key.in_(list(keys))
+            )
+        )
+        return {r.idempotency_key: r.status for r in rows}
+
+    def requeue(self, row: Any, *, now: datetime, reason: str) -> bool:
+        """Back to ``pending`` now, attempts from zero, lease cleared, if the row is still in the
+        status it was read with (a worker or another requeue may have moved it); the ledger
+        entry ``requeued`` in the same transaction."""
+        o = t.outbox.c
+        moved = self.conn.execute(
+            update(t.outbox)
+            .where(o.id == row.id, o.workspace_id == self.ws, o.status == row.status)
+            .values(
+                status="pending",
+                available_at=now,
+                attempts=0,
+                locked_by=None,
+                locked_until=None,
+                last_reason=reason[:500],
+                updated_at=now,
+            )
+        ).rowcount
+        if moved != 1:
+            return False
+        self.conn.execute(
+            insert(t.deliveries).values(
+                workspace_id=self.ws,
+                outbox_id=row.id,
+                person_id=row.person_id,
+                idempotency_key=row.idempotency_key,
+                channel=row.channel,
+                status="requeued",
+                reason=reason[:500],
+                attempt=0,
+                occurred_at=now,
+            )
+        )
+        return True
