@@ -1,7 +1,7 @@
 """Bulk paths for imports and generators: id allocation and fast inserts.
 
-PostgreSQL gets ``COPY ... FROM STDIN`` (psycopg 3); SQLite gets one ``executemany`` over the raw
-driver cursor.  Both run inside the caller's transaction.  Values are normalised here so both paths
+PostgreSQL gets ``COPY ... FROM STDIN`` (psycopg 3); SQLite gets multi-row ``INSERT ... VALUES
+(...), (...)`` statements on the raw driver connection (:func:`sqlite_insert_values`).  Both run inside the caller's transaction.  Values are normalised here so both paths
 store exactly what SQLAlchemy itself would store (UTC timestamps, JSON text, 0/1 booleans), and the
 rows read back identically through the table definitions.
 """
@@ -9,8 +9,10 @@ rows read back identically through the table definitions.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Connection, DateTime, Table, func, select, text
@@ -83,41 +85,71 @@ def insert_rows(
                 )
                 count += 1
         return count
-    placeholders = ", ".join("?" for _ in columns)
-    col_sql = ", ".join(f'"{c}"' for c in columns)
-    sql = f'INSERT INTO "{table.name}" ({col_sql}) VALUES ({placeholders})'
     needs_conversion = (
         any(json_cols)
         or any(bool_cols)
         or any(isinstance(table.c[c].type, DateTime) for c in columns)
     )
-    cur = raw.cursor()
-    try:
-        if needs_conversion:
-            converted = (
-                [
-                    _sqlite_value(v, as_json=j, as_bool=b)
-                    for v, j, b in zip(row, json_cols, bool_cols, strict=True)
-                ]
-                for row in rows
-            )
-            batch: list[list[Any]] = []
-            for item in converted:
-                batch.append(item)
-                if len(batch) >= 10_000:
-                    cur.executemany(sql, batch)
-                    count += len(batch)
-                    batch = []
-            if batch:
-                cur.executemany(sql, batch)
-                count += len(batch)
-        else:
-            data = list(rows)
-            cur.executemany(sql, data)
-            count = len(data)
-    finally:
-        cur.close()
-    return count
+    if not needs_conversion:
+        data = rows if isinstance(rows, list) else list(rows)
+        sqlite_insert_values(raw, table.name, columns, data)
+        return len(data)
+    batch: list[list[Any]] = []
+    for row in rows:
+        batch.append(
+            [
+                _sqlite_value(v, as_json=j, as_bool=b)
+                for v, j, b in zip(row, json_cols, bool_cols, strict=True)
+            ]
+        )
+        if len(batch) >= 10_000:
+            sqlite_insert_values(raw, table.name, columns, batch)
+            count += len(batch)
+            batch = []
+    sqlite_insert_values(raw, table.name, columns, batch)
+    return count + len(batch)
+
+
+#: Rows per multi-row ``INSERT``: beyond a few hundred the statement's parse and the parameter
+#: list cost more than the steps saved (measured on the import's ceiling, 200,000 lines: 4.4-4.8 s
+#: CPU with one row per step, 3.5 s with 200 rows, 3.2 s with 500).
+SQLITE_ROWS_PER_STATEMENT = 500
+
+
+def sqlite_chunks(
+    raw: Any, rows: Sequence[Sequence[Any]], width: int, *, most: int | None = None
+) -> Iterator[tuple[list[Any], str]]:
+    """``(flattened parameters, "(?, ..), (?, ..)")`` for as many rows as one statement of this
+    SQLite connection takes (its bound-variable limit: 32,766 since SQLite 3.32, 999 before),
+    and at most ``most`` rows."""
+    per = max(1, raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
+    if most is not None:
+        per = max(1, min(per, most))
+    one = "(" + ", ".join("?" * width) + ")"
+    full = ", ".join([one] * per)
+    for start in range(0, len(rows), per):
+        chunk = rows[start : start + per]
+        marks = full if len(chunk) == per else ", ".join([one] * len(chunk))
+        yield list(chain.from_iterable(chunk)), marks
+
+
+def sqlite_insert_values(
+    raw: Any,
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    most: int | None = SQLITE_ROWS_PER_STATEMENT,
+) -> None:
+    """Insert rows already in storage form with multi-row ``VALUES`` statements on the raw
+    ``sqlite3`` connection: one statement step per chunk instead of one per row (1M
+    interaction-shaped rows: 3.9 -> 2.6 µs a row), and the driver holds the interpreter lock
+    only between statements."""
+    if not rows:
+        return
+    head = f'INSERT INTO "{table}" (' + ", ".join(f'"{c}"' for c in columns) + ") VALUES "
+    for params, marks in sqlite_chunks(raw, rows, len(columns), most=most):
+        raw.execute(head + marks, params)
 
 
 def update_rows(

@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from goodwill.db import tables as t
-from goodwill.db.bulk import allocate_ids, analyze
+from goodwill.db.bulk import allocate_ids, analyze, sqlite_insert_values
 from goodwill.db.where import in_workspace_unindexed
 from goodwill.ingest.models import ImportKind
 from goodwill.kit.clock import as_utc
@@ -305,12 +305,7 @@ class IngestRepository:
                 for row in rows:
                     cp.write_row(row)
             return len(rows)
-        marks = ", ".join("?" for _ in columns)
-        cur = raw.cursor()
-        try:
-            cur.executemany(f'INSERT INTO "{table.name}" ({cols}) VALUES ({marks})', rows)
-        finally:
-            cur.close()
+        sqlite_insert_values(raw, table.name, columns, rows)
         return len(rows)
 
     def update_rows(

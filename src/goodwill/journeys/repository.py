@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from goodwill.db import tables as t
-from goodwill.db.bulk import allocate_ids, analyze
+from goodwill.db.bulk import allocate_ids, analyze, sqlite_chunks, sqlite_insert_values
 from goodwill.workspaces.service import Workspace
 
 _IN = 500  # ids per IN (...) list, well under SQLite's variable limit
@@ -368,7 +368,7 @@ class JourneyRepository:
                 (ident, status, state, ts(wake), ts(ended))
                 for ident, status, state, wake, ended in rows
             ]
-            for chunk, marks in _sqlite_chunks(changes, 5):
+            for chunk, marks in sqlite_chunks(raw, changes, 5):
                 raw.execute(
                     "UPDATE enrolments SET status = u.column2, state = u.column3, "
                     f"wake_at = u.column4, ended_at = u.column5 FROM (VALUES {marks}) AS u "
@@ -530,16 +530,6 @@ _COPY_CHUNK = 5000
 #: of many rows each.  The driver releases the interpreter lock while SQLite runs a statement
 #: (executemany takes it back on every row), so a writer thread really runs in parallel.
 SQLITE_MANY_ROWS = sqlite3.sqlite_version_info >= (3, 33, 0)
-_SQLITE_VARIABLES = 32_000
-
-
-def _sqlite_chunks(rows: list[tuple[Any, ...]], width: int) -> Iterator[tuple[list[Any], str]]:
-    """Flattened parameters and ``(?, ...), (?, ...)`` for as many rows as one statement takes."""
-    per = max(1, _SQLITE_VARIABLES // width)
-    one = "(" + ", ".join("?" * width) + ")"
-    for start in range(0, len(rows), per):
-        chunk = rows[start : start + per]
-        yield [v for row in chunk for v in row], ", ".join([one] * len(chunk))
 
 
 def _sqlite_ts(value: datetime | None) -> str | None:
@@ -656,8 +646,8 @@ def _write(
     else:
         data = generic_sqlite_rows(kinds, workspace_id, rows, ts)
     if SQLITE_MANY_ROWS:
-        for chunk, marks in _sqlite_chunks(data, len(columns) + 1):
-            raw.execute(f'INSERT INTO "{table}" ({col_sql}) VALUES {marks}', chunk)
+        # as many rows per statement as SQLite takes: the writer thread runs while SQLite does
+        sqlite_insert_values(raw, table, ("workspace_id", *columns), data, most=None)
         return
     marks = ", ".join("?" for _ in range(len(columns) + 1))
     cur = raw.cursor()
