@@ -25,6 +25,7 @@ Rules the pages rely on:
 from __future__ import annotations
 
 import hashlib
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -207,16 +208,21 @@ def _target(conn: Connection, workspace_id: str, person_id: str) -> tuple[Worksp
         raise LinkTargetGone("the person this link was sent to is no longer on record") from None
 
 
-def _check_length(token: str) -> str:
-    if len(token) > _MAX_TOKEN:
-        raise BadLink("this link is too long to be one of ours")
-    return token
+_TOKEN_CHARS: Final = frozenset(string.ascii_letters + string.digits + "-_.")
+
+
+def _check_shape(token: str) -> str:
+    """Tokens are base64url and one dot; anything else is refused before it is verified."""
+    value = token.strip()
+    if len(value) > _MAX_TOKEN or not set(value) <= _TOKEN_CHARS:
+        raise BadLink("this link is incomplete or damaged")
+    return value
 
 
 def read_unsubscribe(conn: Connection, signing_key: str, token: str) -> UnsubscribeTarget:
     """Who and what a link would unsubscribe (reads only: a ``GET`` must change nothing)."""
     try:
-        claim = verify_unsubscribe_token(signing_key, _check_length(token))
+        claim = verify_unsubscribe_token(signing_key, _check_shape(token))
     except InvalidUnsubscribeToken as exc:
         raise BadLink(exc.message) from None
     if claim.purpose not in set(ConsentPurpose) or claim.channel not in set(ConsentChannel):
@@ -267,7 +273,7 @@ def read_feedback(
     conn: Connection, signing_key: str, token: str, *, kind: FeedbackKind, now: datetime
 ) -> FeedbackTarget:
     """The link's person and subject, and the answer already given through it (reads only)."""
-    token = _check_length(token).strip()
+    token = _check_shape(token)
     try:  # signature and format first, expiry second: so an expired link can say so (410)
         claim = verify_feedback_token(signing_key, token, now=_EPOCH)
     except InvalidFeedbackLink as exc:
