@@ -63,7 +63,6 @@ def test_a_person_of_another_workspace_is_not_reached(site: Site, engine: Engine
     """Workspace and person come together from the signed link: a valid person id of another
     business under this workspace's id finds nobody."""
 
-
     with engine.begin() as conn:
         other = get_or_create(conn, "other-shop")
         stranger = b.person(conn, other)
