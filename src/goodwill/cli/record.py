@@ -1,9 +1,12 @@
-"""`goodwill people note|fact|date` and `goodwill consent grant|withdraw|show`: staff keeping the record."""
+"""`goodwill people note|fact|date|nps|review` and `goodwill consent grant|withdraw|show`: staff
+keeping the record.  ``nps`` and ``review`` record answers given on the phone or on paper through
+the same service as the public link pages, so every reader sees one shape."""
 
 from __future__ import annotations
 
 import getpass
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -14,6 +17,9 @@ from goodwill.cli.people import people_app
 from goodwill.cli.runtime import JsonOption, WorkspaceOption, open_engine, workspace_transaction
 from goodwill.consent.models import ConsentState
 from goodwill.consent.service import consent_state, record_change
+from goodwill.deliveries import feedback
+from goodwill.errors import InvalidInput
+from goodwill.kit.clock import utcnow
 from goodwill.people import remember, service
 
 consent_app = typer.Typer(
@@ -75,6 +81,107 @@ def important_date(
             conn, ws, pid, kind, when, label=label, recurrence="once" if once else "yearly"
         )
     console.print(f"{kind} recorded for person {pid}")
+
+
+When = Annotated[
+    str,
+    typer.Option(
+        "--at", help="When it was given: YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC); default now."
+    ),
+]
+Via = Annotated[str, typer.Option("--channel", help="How it reached you: phone, paper, in person.")]
+
+
+def parse_moment(text: str) -> datetime:
+    """``--at``: a day (taken as midnight UTC) or a date and time (UTC unless it says)."""
+    if not text:
+        return utcnow()
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not a date or time: use YYYY-MM-DD[THH:MM]") from None
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    if value > utcnow():
+        raise InvalidInput(f"--at {text} is in the future")
+    return value
+
+
+def _print_answer(
+    what: str, pid: int, done: feedback.Recorded, json_out: bool, extra: dict[str, Any]
+) -> None:
+    if json_out:
+        print_json(
+            {
+                "person_id": pid,
+                "interaction_id": done.interaction_id,
+                "created": done.created,
+                "payload": done.payload,
+                **extra,
+            }
+        )
+    elif done.created:
+        console.print(f"{what} recorded for person {pid} (timeline entry {done.interaction_id})")
+    else:
+        console.print(f"this {what} was already recorded for person {pid}; nothing added")
+
+
+@people_app.command("nps")
+def nps(
+    reference: Ref,
+    score: Annotated[int, typer.Argument(help="The answer, 0 to 10.")],
+    comment: Annotated[str, typer.Option(help="What they said, in their words.")] = "",
+    at: When = "",
+    channel: Via = "",
+    by: Author = "",
+    workspace: WorkspaceOption = "default",
+    json_out: JsonOption = False,
+) -> None:
+    """Record an NPS answer received elsewhere (phone, paper); the same answer with the same
+    --at is recorded once."""
+    when = parse_moment(at)
+    engine = open_engine()
+    with workspace_transaction(engine, workspace) as (conn, ws):
+        pid = service.resolve(conn, ws, reference)
+        done = feedback.record_nps(
+            conn, ws, pid, score=score, comment=comment, at=when, by=by or _me(), channel=channel
+        )
+    _print_answer(f"NPS answer {score}", pid, done, json_out, {"at": when})
+
+
+@people_app.command("review")
+def review(
+    reference: Ref,
+    rating: Annotated[int, typer.Argument(help="The rating, 1 to 5.")],
+    product: Annotated[str, typer.Option("--product", help="SKU of the product reviewed.")] = "",
+    order: Annotated[str, typer.Option("--order", help="Order number it is about.")] = "",
+    title: Annotated[str, typer.Option(help="The review's title.")] = "",
+    text: Annotated[str, typer.Option(help="The review's text.")] = "",
+    at: When = "",
+    channel: Via = "",
+    by: Author = "",
+    workspace: WorkspaceOption = "default",
+    json_out: JsonOption = False,
+) -> None:
+    """Record a review received elsewhere (phone, paper, e-mail); the same review with the same
+    --at is recorded once."""
+    when = parse_moment(at)
+    engine = open_engine()
+    with workspace_transaction(engine, workspace) as (conn, ws):
+        pid = service.resolve(conn, ws, reference)
+        done = feedback.record_review(
+            conn,
+            ws,
+            pid,
+            rating=rating,
+            sku=product or None,
+            order=order or None,
+            title=title,
+            text=text,
+            at=when,
+            by=by or _me(),
+            channel=channel,
+        )
+    _print_answer(f"review ({rating}/5)", pid, done, json_out, {"at": when})
 
 
 def _change(
