@@ -89,6 +89,10 @@ outbox = Table(
     UniqueConstraint("workspace_id", "idempotency_key"),
 )
 Index("ix_outbox_due", outbox.c.status, outbox.c.available_at)
+# the dispatcher's "higher-priority messages waiting for these people" check (per batch): without
+# it that check walked every due pending row, a cost that grew with the outbox (1M pending:
+# 0.19 s per batch of 200 on SQLite; with it 1 ms)
+Index("ix_outbox_person", outbox.c.person_id, outbox.c.status, outbox.c.available_at)
 
 deliveries = Table(
     "deliveries",
