@@ -168,27 +168,6 @@ class FeedbackRepository:
         return None if row is None else (int(row[0]), str(row[1]))
 
 
-# -- describing what stops ----------------------------------------------------------------------
-_NOUNS: Final[dict[str, str]] = {
-    ConsentChannel.EMAIL: "emails",
-    ConsentChannel.SMS: "text messages",
-    ConsentChannel.POSTAL: "letters",
-    ConsentChannel.PHONE: "phone calls",
-}
-_KINDS: Final[dict[str, str]] = {
-    ConsentPurpose.MARKETING: "marketing",
-    ConsentPurpose.REVIEWS: "review and survey",
-    ConsentPurpose.REFERRALS: "referral",
-    ConsentPurpose.TRANSACTIONAL: "service",
-    ConsentPurpose.PROFILING: "personalised",
-}
-
-
-def describe_stop(purpose: str, channel: str, brand: str) -> str:
-    """What an unsubscribe stops, in the person's words: "marketing emails from Casa Verde"."""
-    return f"{_KINDS.get(purpose, purpose)} {_NOUNS.get(channel, channel)} from {brand}"
-
-
 # -- resolving a link ---------------------------------------------------------------------------
 def _digits(value: str, what: str) -> int:
     if not value.isdigit() or len(value) > 18:
@@ -393,7 +372,7 @@ def _staff_key(kind: str, person_id: int, at: datetime, payload: Mapping[str, An
     """Same person, moment and answer: the same key, so re-running a command adds nothing."""
     raw = repr(sorted((k, str(v)) for k, v in payload.items()))
     digest = hashlib.sha256(f"{person_id}|{as_utc(at).isoformat()}|{raw}".encode()).hexdigest()
-    return idempotency_key("staff", kind, digest[:32], "recorded")
+    return idempotency_key("staff", kind.split(".")[0], digest[:32], "recorded")
 
 
 def record_nps(
@@ -409,9 +388,8 @@ def record_nps(
 ) -> Recorded:
     """An NPS answer given by phone or on paper, as the same ``nps.answered`` a link records."""
     payload = nps_payload(score, comment, {})
-    key = _staff_key("nps", person_id, at, payload)
     return _record_staff(
-        conn, workspace, person_id, Kind.NPS_ANSWERED, key, payload, at, by, channel
+        conn, workspace, person_id, Kind.NPS_ANSWERED, payload, at=at, by=by, channel=channel
     )
 
 
@@ -440,9 +418,8 @@ def record_review(
             raise InvalidAnswer(f"no product with SKU {sku!r} in workspace {workspace.name!r}")
         subject.update({"product_id": product[0], "sku": sku, "product": product[1]})
     payload = review_payload(rating, title, text, subject)
-    key = _staff_key("review", person_id, at, payload)
     return _record_staff(
-        conn, workspace, person_id, Kind.REVIEW_SUBMITTED, key, payload, at, by, channel
+        conn, workspace, person_id, Kind.REVIEW_SUBMITTED, payload, at=at, by=by, channel=channel
     )
 
 
@@ -451,8 +428,8 @@ def _record_staff(
     workspace: Workspace,
     person_id: int,
     kind: str,
-    key: str,
     payload: dict[str, Any],
+    *,
     at: datetime,
     by: str,
     channel: str,
@@ -463,7 +440,7 @@ def _record_staff(
         person_id=person_id,
         kind=kind,
         occurred_at=as_utc(at),
-        key=key,
+        key=_staff_key(kind, person_id, at, payload),
         channel=channel,
         actor=by,
         source="staff",

@@ -20,7 +20,7 @@ from goodwill.deliveries import feedback
 from goodwill.deliveries.feedback import InvalidAnswer, RequestEvidence
 from goodwill.deliveries.links import FeedbackKind
 from goodwill.web.app import transaction
-from goodwill.web.rendering import Pages
+from goodwill.web.rendering import Pages, describe_stop
 
 router = APIRouter()
 OptionalField = Annotated[str | None, Form()]
@@ -66,7 +66,7 @@ def unsubscribe_page(request: Request, token: str) -> HTMLResponse:
         request.app.state, lambda conn: feedback.read_unsubscribe(conn, _key(request), token)
     )
     pages = _pages(request)
-    what = feedback.describe_stop(target.claim.purpose, target.claim.channel, pages.brand)
+    what = describe_stop(target.claim.purpose, target.claim.channel, pages.brand)
     return pages.page(request, "unsubscribe.html", what=what, already=target.already)
 
 
@@ -84,7 +84,7 @@ def unsubscribe_now(
     )
     pages = _pages(request)
     claim = done.target.claim
-    what = feedback.describe_stop(claim.purpose, claim.channel, pages.brand)
+    what = describe_stop(claim.purpose, claim.channel, pages.brand)
     return pages.page(request, "unsubscribed.html", what=what, created=done.created)
 
 

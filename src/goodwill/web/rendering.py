@@ -12,6 +12,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from goodwill.consent.models import ConsentChannel
+from goodwill.consent.models import Purpose as ConsentPurpose
+
 HEADINGS: Final[dict[int, tuple[str, str]]] = {
     400: ("This link does not work", "Please use the link exactly as it appears in our message."),
     404: ("We could not find that", "The link may be incomplete, or what it points to is gone."),
@@ -35,6 +38,26 @@ SECURITY_HEADERS: Final[dict[str, str]] = {
     "X-Robots-Tag": "noindex, nofollow",
     "Cache-Control": "no-store",
 }
+
+
+_NOUNS: Final[dict[str, str]] = {
+    ConsentChannel.EMAIL: "emails",
+    ConsentChannel.SMS: "text messages",
+    ConsentChannel.POSTAL: "letters",
+    ConsentChannel.PHONE: "phone calls",
+}
+_KINDS: Final[dict[str, str]] = {
+    ConsentPurpose.MARKETING: "marketing",
+    ConsentPurpose.REVIEWS: "review and survey",
+    ConsentPurpose.REFERRALS: "referral",
+    ConsentPurpose.TRANSACTIONAL: "service",
+    ConsentPurpose.PROFILING: "personalised",
+}
+
+
+def describe_stop(purpose: str, channel: str, brand: str) -> str:
+    """What an unsubscribe stops, in the person's words: "marketing emails from Casa Verde"."""
+    return f"{_KINDS.get(purpose, purpose)} {_NOUNS.get(channel, channel)} from {brand}"
 
 
 class Pages:

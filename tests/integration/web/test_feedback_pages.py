@@ -14,6 +14,7 @@ from goodwill.db import tables as t
 from goodwill.journeys import load_playbook
 from goodwill.journeys.scheduler import run_pass
 from goodwill.journeys.service import publish, set_enabled
+from goodwill.people.service import merge
 from goodwill.scoring.repository import ScoringRepository
 
 pytestmark = pytest.mark.integration
@@ -106,3 +107,14 @@ def test_an_nps_link_is_not_a_review_link(site: Site) -> None:
     page = site.client.post(f"/r/{nps}", data={"rating": "5"})
     assert page.status_code == 400 and "not a review link" in page.text
     assert site.interactions("review.submitted") == []
+
+
+def test_an_answer_for_a_merged_away_person_lands_on_the_survivor(site: Site) -> None:
+    winner = site.person(email="ana@example.org")
+    loser = site.person(email="ana.old@example.org")
+    with site.engine.begin() as conn:
+        merge(conn, site.ws, str(winner), str(loser))
+    token = site.feedback_token("nps", loser)
+    assert site.client.post(f"/nps/{token}", data={"score": "10"}).status_code == 200
+    [answer] = site.interactions("nps.answered")
+    assert answer.person_id == winner

@@ -124,3 +124,21 @@ def test_a_person_without_any_consent_on_record_is_still_unsubscribed(site: Site
     pid = site.person(consent=False)
     assert site.client.post(f"/u/{site.unsubscribe_token(pid)}").status_code == 200
     assert [r.action for r in site.consent_rows(pid)] == ["withdraw"]  # an empty body is fine
+
+
+def test_the_rfc_8058_multipart_one_click_request_works(site: Site) -> None:
+    """The RFC's own example posts multipart/form-data with no cookie and no page state."""
+    pid = site.person()
+    body = (
+        b"--XXXXXX\r\n"
+        b'Content-Disposition: form-data; name="List-Unsubscribe"\r\n\r\n'
+        b"One-Click\r\n"
+        b"--XXXXXX--\r\n"
+    )
+    answer = site.client.post(
+        f"/u/{site.unsubscribe_token(pid)}",
+        content=body,
+        headers={"content-type": "multipart/form-data; boundary=XXXXXX"},
+    )
+    assert answer.status_code == 200
+    assert site.consent_rows(pid)[-1].evidence["method"] == "one-click"
