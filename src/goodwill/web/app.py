@@ -1,7 +1,7 @@
 """The app factory: settings and an engine in, a FastAPI app with the public pages out.
 
-Every request that touches the record is one short transaction (:func:`transaction`).  Bad
-input of any kind (a forged or expired link, a malformed form, an oversized body, an unknown
+Every request that touches the record is one short transaction (:mod:`goodwill.web.transaction`).
+Bad input of any kind (a forged or expired link, a malformed form, an oversized body, an unknown
 path) gets a friendly page with a 4xx status; only a fault of ours is a 5xx, and it never shows
 a traceback either.
 """
@@ -12,13 +12,13 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any, Final, TypeVar
+from typing import Final
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -26,14 +26,14 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from goodwill.config import Settings, get_settings
-from goodwill.db.engine import make_engine, unit_of_work
+from goodwill.db.engine import make_engine
 from goodwill.errors import GoodwillError
 from goodwill.kit.clock import utcnow
+from goodwill.web import pages as routes
 from goodwill.web.rendering import SECURITY_HEADERS, Pages
 
 #: The largest form the pages accept (a review text is at most 5,000 characters).
 MAX_BODY: Final = 32 * 1024
-T = TypeVar("T")
 log = logging.getLogger("goodwill.web")
 
 
@@ -93,18 +93,6 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
-def transaction(app_state: Any, work: Callable[[Connection], T]) -> T:
-    """Run ``work`` in one transaction.  Two identical answers racing on PostgreSQL meet on a
-    unique key; the loser runs once more and then sees the winner's row."""
-    engine: Engine = app_state.engine
-    try:
-        with unit_of_work(engine) as conn:
-            return work(conn)
-    except IntegrityError:
-        with unit_of_work(engine) as conn:
-            return work(conn)
-
-
 def _install_handlers(app: FastAPI, pages: Pages) -> None:
     async def goodwill_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, GoodwillError)
@@ -142,8 +130,6 @@ def create_app(
 ) -> FastAPI:
     """The public link pages.  ``engine`` defaults to one on ``settings.database_url`` (owned
     and disposed by the app); ``clock`` is injectable so tests can reach a link's expiry."""
-    from goodwill.web import pages as routes
-
     settings = settings or get_settings()
     owned = engine is None
     db = engine if engine is not None else make_engine(settings.database_url)

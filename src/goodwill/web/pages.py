@@ -19,8 +19,8 @@ from starlette.responses import HTMLResponse
 from goodwill.deliveries import feedback
 from goodwill.deliveries.feedback import InvalidAnswer, RequestEvidence
 from goodwill.deliveries.links import FeedbackKind
-from goodwill.web.app import transaction
 from goodwill.web.rendering import Pages, describe_stop
+from goodwill.web.transaction import transaction
 
 router = APIRouter()
 OptionalField = Annotated[str | None, Form()]
