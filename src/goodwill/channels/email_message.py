@@ -142,7 +142,7 @@ def _mailbox(name: str, address: str) -> str:
         return address
     if not name.isascii():
         return f"{encode_words(name)} <{address}>"
-    if any(c in _SPECIALS for c in name):
+    if not _SPECIALS.isdisjoint(name):
         name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return f"{name} <{address}>"
 
@@ -155,19 +155,27 @@ def _check_address(address: str) -> str:
     return addr
 
 
-def _qp(text: str) -> str:
-    normalised = text.replace("\r\n", "\n").replace("\r", "\n")
-    encoded = binascii.b2a_qp(normalised.encode("utf-8"), istext=True).decode("ascii")
-    return encoded.replace("\n", _CRLF)
+def _qp(text: str) -> bytes:
+    """UTF-8, quoted-printable, CRLF line ends (the body as it goes on the wire)."""
+    normalised = text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+    return binascii.b2a_qp(normalised.encode("utf-8"), istext=True).replace(b"\n", b"\r\n")
 
 
-def _part(subtype: str, body: str) -> list[str]:
-    return [
-        f'Content-Type: text/{subtype}; charset="utf-8"',
-        "Content-Transfer-Encoding: quoted-printable",
-        "",
-        _qp(body),
-    ]
+def _part_head(subtype: str) -> bytes:
+    return (
+        f'Content-Type: text/{subtype}; charset="utf-8"{_CRLF}'
+        f"Content-Transfer-Encoding: quoted-printable{_CRLF}{_CRLF}"
+    ).encode("ascii")
+
+
+_PLAIN_HEAD = _part_head("plain")
+_HTML_HEAD = _part_head("html")
+
+
+@lru_cache(maxsize=64)
+def _from_header(identity: EmailIdentity) -> str:
+    """The ``From`` line: the same for every message of an identity."""
+    return f"From: {_mailbox(identity.sender_name, _check_address(identity.sender_email))}"
 
 
 def build_email(message: OutboundMessage, identity: EmailIdentity, *, date: datetime) -> BuiltEmail:
@@ -176,11 +184,11 @@ def build_email(message: OutboundMessage, identity: EmailIdentity, *, date: date
     if not message.text.strip():
         raise ValueError("an email needs a text body (templates always render one)")
     to = _check_address(message.to)
-    sender = _check_address(identity.sender_email)
+    sender = _from_header(identity)
     digest = hashlib.sha256(message.idempotency_key.encode("utf-8")).hexdigest()
-    message_id = message_id_for(message.idempotency_key, identity.domain)
+    message_id = f"<{digest[:32]}@{identity.domain}>"  # message_id_for, digest computed once
     headers = [
-        f"From: {_mailbox(identity.sender_name, sender)}",
+        sender,
         f"To: {_mailbox(message.to_name, to)}",
         f"Subject: {encode_words(message.subject)}",
         f"Date: {_date_header(date)}",
@@ -189,19 +197,20 @@ def build_email(message: OutboundMessage, identity: EmailIdentity, *, date: date
     for name, value in unsubscribe_headers(message, identity).items():
         headers.append(f"{name}: {value.replace(', <', f',{_CRLF} <')}")
     headers.append("MIME-Version: 1.0")
+    head = _CRLF.join(headers).encode("utf-8")
     if message.html:
-        boundary = f"=_gw_{digest[32:56]}"
-        lines = [
-            *headers,
-            f'Content-Type: multipart/alternative; boundary="{boundary}"',
-            "",
-            f"--{boundary}",
-            *_part("plain", message.text),
-            f"--{boundary}",
-            *_part("html", message.html),
-            f"--{boundary}--",
-            "",
+        boundary = f"=_gw_{digest[32:56]}".encode("ascii")
+        chunks = [
+            head,
+            b'\r\nContent-Type: multipart/alternative; boundary="%s"\r\n\r\n--%s\r\n'
+            % (boundary, boundary),
+            _PLAIN_HEAD,
+            _qp(message.text),
+            b"\r\n--%s\r\n" % boundary,
+            _HTML_HEAD,
+            _qp(message.html),
+            b"\r\n--%s--\r\n" % boundary,
         ]
     else:
-        lines = [*headers, *_part("plain", message.text)]
-    return BuiltEmail(_CRLF.join(lines).encode("utf-8"), message_id, not to.isascii())
+        chunks = [head, b"\r\n", _PLAIN_HEAD, _qp(message.text)]
+    return BuiltEmail(b"".join(chunks), message_id, not to.isascii())

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -94,6 +95,11 @@ def clean_name(raw: str | None) -> str | None:
     """A name fit for a greeting, or ``None`` if ``raw`` is empty or clearly not a name."""
     if raw is None:
         return None
+    return _clean_name(raw)
+
+
+@lru_cache(maxsize=4096)  # first and last names repeat across a batch and across messages
+def _clean_name(raw: str) -> str | None:
     text = " ".join(raw.split())
     if not text or text.lower() in _JUNK_NAMES or "@" in text:
         return None

@@ -152,6 +152,8 @@ def _suppress(reason: str, rule: str, alternative: ChannelKind | None = None) ->
 
 
 def _day(moment: datetime) -> str:
+    if moment.year >= 1000:  # what strftime writes, without its cost
+        return moment.date().isoformat()
     return f"{moment:%Y-%m-%d}"
 
 

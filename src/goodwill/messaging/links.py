@@ -15,6 +15,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,6 +24,8 @@ from goodwill.messaging.errors import InvalidUnsubscribeToken
 
 _VERSION = "v1"
 _DOMAIN = b"goodwill.unsubscribe.v1|"
+#: Field values that compact JSON writes as themselves between quotes (no escapes).
+_PLAIN_JSON = re.compile(r"[A-Za-z0-9_.:@+ -]*\Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +46,22 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+@lru_cache(maxsize=8)
+def _keyed(signing_key: str) -> hmac.HMAC:
+    """HMAC-SHA256 under the key with the domain prefix already absorbed (copied per token)."""
+    return hmac.new(signing_key.encode("utf-8"), _DOMAIN, hashlib.sha256)
+
+
 def _sign(signing_key: str, payload: str) -> str:
-    mac = hmac.new(signing_key.encode("utf-8"), _DOMAIN + payload.encode("ascii"), hashlib.sha256)
+    mac = _keyed(signing_key).copy()
+    mac.update(payload.encode("ascii"))
     return _b64(mac.digest())
+
+
+def _payload_json(fields: list[str]) -> str:
+    if all(_PLAIN_JSON.match(f) for f in fields):
+        return '["' + '","'.join(fields) + '"]'
+    return json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
 
 
 @lru_cache(maxsize=1024)
@@ -54,7 +70,7 @@ def make_unsubscribe_token(signing_key: str, claim: UnsubscribeClaim) -> str:
     (Memoised: a message needs its token twice, for the footer link and for the
     ``List-Unsubscribe`` header.)"""
     fields = [_VERSION, claim.workspace_id, claim.person_id, claim.purpose, claim.channel]
-    payload = _b64(json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    payload = _b64(_payload_json(fields).encode("utf-8"))
     return f"{payload}.{_sign(signing_key, payload)}"
 
 

@@ -71,7 +71,16 @@ def _clean(value: Any, path: str) -> Any:
 
 def clean_context(context: Mapping[str, Any]) -> dict[str, Any]:
     """Drop ``None`` and blank strings (at any depth) so they count as missing."""
-    return {k: _clean(v, k) for k, v in context.items() if not _blank(v)}
+    out: dict[str, Any] = {}
+    for k, v in context.items():
+        if v is None:
+            continue
+        if type(v) is str:  # the common case, checked inline (same rule as _blank)
+            if v.strip() and "{{" not in v and "{%" not in v:
+                out[k] = v
+        elif not _blank(v):
+            out[k] = _clean(v, k)
+    return out
 
 
 class _Placeholder(str):

@@ -157,11 +157,14 @@ def compose_message(
     rendered = render(
         intent.template, context_for(intent, facts, composer), parts=parts_for_channel(channel)
     )
-    text = {
-        ChannelKind.SMS: rendered.sms,
-        ChannelKind.POSTAL: rendered.postal,
-    }.get(channel, rendered.text)
-    to = facts.address(str(channel)) or ""
+    if channel is ChannelKind.SMS:
+        text = rendered.sms
+    elif channel is ChannelKind.POSTAL:
+        text = rendered.postal
+    else:
+        text = rendered.text
+    to = facts.address(channel) or ""
+    name = _display_name(facts)
     lines: tuple[str, ...] = ()
     if channel is ChannelKind.POSTAL:
         lines = tuple(x.strip() for x in to.splitlines() if x.strip())
@@ -173,11 +176,11 @@ def compose_message(
         channel=channel,
         purpose=Purpose(intent.purpose),
         to=to,
-        to_name=_display_name(facts),
+        to_name=name,
         subject=rendered.subject or "",
         text=text or "",
         html=rendered.html,
-        address_lines=((_display_name(facts), *lines) if lines else ()),
+        address_lines=((name, *lines) if lines else ()),
         template=intent.template,
     )
     return message, rendered

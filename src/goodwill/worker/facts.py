@@ -70,11 +70,18 @@ class PersonFacts:
         )
 
     def history(self, priority: int) -> ContactHistory:
-        higher = sum(n for p, n in self.waiting.items() if p > priority)
+        higher = sum(n for p, n in self.waiting.items() if p > priority) if self.waiting else 0
         return ContactHistory(sends=list(self.sends), waiting_higher=higher)
 
     def address(self, channel: str) -> str | None:
-        found = {"email": self.emails, "sms": self.phones, "postal": self.postal}.get(channel)
+        if channel == "email":
+            found = self.emails
+        elif channel == "sms":
+            found = self.phones
+        elif channel == "postal":
+            found = self.postal
+        else:
+            return None
         return found[0] if found else None
 
     def note_not_waiting(self, priority: int) -> None:

@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from goodwill.messaging.context import (
     KNOWN_VARIABLES,
@@ -246,3 +248,28 @@ def test_anniversary_milestone_phrases() -> None:
     ]  # fmt: skip
     subject = render("anniversary", full_context(milestone=anniversary_milestone(3))).subject
     assert subject == "Celebrating your third year with us"
+
+
+_VALUES = st.recursive(
+    st.one_of(
+        st.none(),
+        st.text(max_size=8),
+        st.sampled_from(["", "  ", "{{signed_link}}", "a {% if %}", "Ana"]),
+        st.integers(),
+        st.booleans(),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@given(st.dictionaries(st.text(max_size=6), _VALUES, max_size=6))
+def test_clean_context_drops_exactly_the_blanks(context: dict[str, Any]) -> None:
+    from goodwill.messaging.template_values import _blank, _clean, clean_context
+
+    expected = {k: _clean(v, k) for k, v in context.items() if not _blank(v)}
+    cleaned = clean_context(context)
+    assert cleaned == expected
+    assert [type(v) for v in cleaned.values()] == [type(v) for v in expected.values()]
