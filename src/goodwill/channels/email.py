@@ -32,7 +32,10 @@ Groups (``send_group(messages, commit=hook)``): the same protocol for several me
 each on its own connection from a kept-open pool, with MAIL/RCPT/DATA in one write when the
 server advertises PIPELINING; one ``hook([(index, message_id), ...])`` call for all messages
 whose content the server holds, then their dots, queued on corked sockets so that nothing but
-those writes follows the commit (see :meth:`SmtpEmailChannel.send_group`).
+those writes follows the commit (see :meth:`SmtpEmailChannel.send_group`).  With a
+:class:`DotGuard` set (``goodwill.worker.custodian``), plain-TCP connections are handed to it
+before the commit and released after the dots, so a process killed in between still has its
+committed dots written.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
+from typing import Protocol
 
 from goodwill.channels.base import DeliveryResult, OutboundMessage
 from goodwill.channels.email_message import (
@@ -70,6 +74,20 @@ CommitHook = Callable[[str], bool]
 #: ``commit([(index, message_id), ...]) -> [go, ...]``: :meth:`SmtpEmailChannel.send_group`'s
 #: hook, called once per group when every transmitted message's content is with the server.
 GroupCommitHook = Callable[[list[tuple[int, str]]], list[bool]]
+
+
+class DotGuard(Protocol):
+    """Someone outside this process who can finish a group's final dots if the process dies
+    between the commit and the dots (``goodwill.worker.custodian``).  ``hold`` is called before
+    the commit with, per message, ``(workspace_id, idempotency_key, message_id)`` and its
+    connection's socket, and returns a token; ``release(token)`` after the dots are written (or
+    the group was abandoned).  Neither may raise: a guard that fails stops guarding."""
+
+    def hold(
+        self, entries: Sequence[tuple[str, str, str]], socks: Sequence[socket.socket]
+    ) -> int | None: ...
+
+    def release(self, token: int | None) -> None: ...
 
 
 class _Declined(Exception):
@@ -126,6 +144,9 @@ class SmtpEmailChannel:
         self._pool: list[_Session | None] = []  # send_group's connections, by slot
         #: Whether the commit hook of the last ``send`` said yes (the dot was then written).
         self.last_committed = False
+        #: Finishes the dots of a group whose worker died right after its commit (plain-TCP
+        #: connections only: a TLS record cannot be written by another process).
+        self.guard: DotGuard | None = None
 
     @property
     def kind(self) -> ChannelKind:
@@ -229,7 +250,13 @@ class SmtpEmailChannel:
                         )
                     else:
                         self._send_with_commit(
-                            conn, message.to.strip(), built, options, commit, on_dot
+                            conn,
+                            message.to.strip(),
+                            built,
+                            options,
+                            commit,
+                            on_dot,
+                            owner=(message.workspace_id, message.idempotency_key),
                         )
                 except _Declined:
                     return DeliveryResult.transient(
@@ -298,8 +325,11 @@ class SmtpEmailChannel:
         options: list[str],
         commit: CommitHook,
         on_dot: Callable[[], None] | None = None,
+        *,
+        owner: tuple[str, str] = ("", ""),
     ) -> None:
         """``sendmail`` taken apart so ``commit`` runs between the content and the final dot.
+        ``owner`` is the message's (workspace, idempotency key), for the :class:`DotGuard`.
         Raises what ``sendmail`` raises, or :class:`_Declined`."""
         conn.ehlo_or_helo_if_needed()
         sender = self._identity.sender_email.strip()
@@ -330,16 +360,20 @@ class SmtpEmailChannel:
             raise smtplib.SMTPDataError(code, resp)
         conn.send(_data_body(built.data))
         sock = conn.sock
+        held = self._hold([(*owner, built.message_id)], [sock] if sock is not None else [])
         try:
             go = commit(built.message_id)
         except BaseException:
+            self._release(held)
             self._drop()  # no dot: the server discards the message
             raise
         if not go or sock is None:
+            self._release(held)
             self._drop()
             raise _Declined
         self.last_committed = True
         sock.sendall(_END_OF_DATA)  # nothing between the commit and this line
+        self._release(held)
         if on_dot is not None:
             on_dot()
         code, resp = conn.getreply()
@@ -385,7 +419,9 @@ class SmtpEmailChannel:
                 results[i] = DeliveryResult.permanent(_EMAIL, str(exc))
         with self._lock:
             jobs = [
-                _Job(i, message.to.strip(), b)
+                _Job(
+                    i, message.to.strip(), b, owner=(message.workspace_id, message.idempotency_key)
+                )
                 for i, (message, b) in enumerate(zip(messages, built, strict=True))
                 if b is not None
             ]
@@ -547,13 +583,16 @@ class SmtpEmailChannel:
         # scheduler would then like to run in our place: the dots of a whole group are queued
         # in about a microsecond each.  They leave when the sockets are uncorked, just after.
         _set_cork(socks, True)
+        held = self._hold([(*job.owner, job.built.message_id) for job in jobs], socks)
         try:
             answers = commit(items)
         except BaseException:
+            self._release(held)
             for job in jobs:  # no dot: the server discards every message of the group
                 self._drop_session(job.session_())
             raise
         if len(answers) != len(jobs):
+            self._release(held)
             for job in jobs:
                 self._drop_session(job.session_())
             raise ValueError("the group commit hook must answer once per message")
@@ -570,6 +609,7 @@ class SmtpEmailChannel:
                 except OSError as exc:
                     broken[n] = exc
         _set_cork([sock for sock, yes in zip(socks, answers, strict=True) if yes], False)
+        self._release(held)
         if on_dot is not None:
             on_dot()
         going: list[_Job] = []
@@ -609,6 +649,20 @@ class SmtpEmailChannel:
                 f"SMTP connection lost after the end of the message, before the server's "
                 f"answer ({error}); it may or may not have been accepted",
             )
+
+    def _hold(
+        self, entries: list[tuple[str, str, str]], socks: Sequence[socket.socket]
+    ) -> int | None:
+        """Hand the group's connections to the guard before the commit (plain TCP only: a
+        TLS session's records cannot be continued by another process)."""
+        guard = self.guard
+        if guard is None or not socks or any(isinstance(x, ssl.SSLSocket) for x in socks):
+            return None
+        return guard.hold(entries, socks)
+
+    def _release(self, token: int | None) -> None:
+        if token is not None and self.guard is not None:
+            self.guard.release(token)
 
     def _abort(self, conn: smtplib.SMTP, code: int) -> None:
         if code == 421:
@@ -702,6 +756,7 @@ class _Job:
     index: int
     to: str
     built: BuiltEmail
+    owner: tuple[str, str] = ("", "")  # (workspace, idempotency key), for the DotGuard
     slot: int = 0
     session: _Session | None = None
     commands: list[bytes] = field(default_factory=list)

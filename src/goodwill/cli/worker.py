@@ -79,10 +79,18 @@ def worker(
             min=1,
             max=256,
             help="Emails sent together, each on its own SMTP connection, with one database "
-            "commit before their final dots (faster). 1 sends one at a time: a worker killed "
-            "at the wrong instant can then lose at most one message instead of a group.",
+            "commit before their final dots (faster). 1 sends one at a time.",
         ),
     ] = 32,
+    custodian: Annotated[
+        bool,
+        typer.Option(
+            "--custodian/--no-custodian",
+            help="Keep a small process beside the worker that finishes the final dots of "
+            "emails the worker had committed when it was killed (plain SMTP connections; "
+            "ADR 0030).",
+        ),
+    ] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No line per pass.")] = False,
     json_out: JsonOption = False,
 ) -> None:
@@ -101,6 +109,7 @@ def worker(
         lease=timedelta(seconds=lease),
         async_commit=async_commit,
         email_group=email_group,
+        custodian=custodian,
     )
     if not once:
         serving = "every workspace" if all_workspaces else f"workspace {validate_name(workspace)}"

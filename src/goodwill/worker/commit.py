@@ -24,7 +24,10 @@ Crash analysis (a worker killed at any instant):
 * before the commit: the row is still ``pending`` and the server never got the dot: nothing was
   delivered, and the next lease sends it once;
 * after the dot was written: committed and delivered, once;
-* between the commit and the dot: committed but not delivered: **lost**.  This window is the
+* between the commit and the dot: committed but not delivered: **lost**, unless the
+  custodian (:mod:`goodwill.worker.custodian`, a process beside the worker that was handed the
+  connections before the commit) writes the dot for the worker: it does for every plain-TCP
+  connection, so only TLS connections (or ``--no-custodian``) keep this window.  The window is the
   time between the database's decisive write and the ``send()`` of three bytes.  It is made
   as small as the drivers allow: on SQLite the raw driver's ``commit()`` is called and returns
   straight into the dot (the decisive write is the last WAL frame); on PostgreSQL the
@@ -59,9 +62,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RootTransaction
+from sqlalchemy import Connection, RootTransaction, text
 
 from goodwill.db.engine import is_postgres
+from goodwill.worker.custodian import application_name
 
 
 class _SqliteEdge:
@@ -156,11 +160,12 @@ def commit_edge(conn: Connection) -> _SqliteEdge | _PostgresEdge:
     return _PostgresEdge(conn) if is_postgres(conn) else _SqliteEdge(conn)
 
 
-def configure_session(conn: Connection, *, async_commit: bool) -> None:
+def configure_session(conn: Connection, *, async_commit: bool, worker_id: str = "") -> None:
     """Settings of the dispatcher's own connection.
 
     PostgreSQL: ``synchronous_commit`` (see the module docstring).  SQLite: no automatic WAL
-    checkpoint on this connection.  SQLite checkpoints inside the ``COMMIT`` call that crosses
+    checkpoint on this connection.  ``worker_id`` names the session (PostgreSQL
+    ``application_name``) for :mod:`goodwill.worker.custodian`.  SQLite checkpoints inside the ``COMMIT`` call that crosses
     the WAL size limit, *after* the transaction is durable, copying pages and syncing files for
     milliseconds; on the commit of a send that would sit between the commit and the final dot
     and widen the window a hundredfold (the kill test measured about one loss per 25 kills
@@ -168,6 +173,11 @@ def configure_session(conn: Connection, *, async_commit: bool) -> None:
     if is_postgres(conn):
         value = "off" if async_commit else "on"
         conn.exec_driver_sql(f"SET synchronous_commit = {value}")
+        if worker_id:  # the custodian recognises the worker's sessions by it
+            conn.execute(
+                text("SELECT set_config('application_name', :n, false)"),
+                {"n": application_name(worker_id)},
+            )
         conn.commit()
     else:
         _raw(conn).execute("PRAGMA wal_autocheckpoint = 0")
@@ -177,6 +187,7 @@ def restore_session(conn: Connection) -> None:
     """Undo :func:`configure_session` before the connection goes back to the pool."""
     if is_postgres(conn):
         conn.exec_driver_sql("RESET synchronous_commit")
+        conn.exec_driver_sql("RESET application_name")
         conn.commit()
     else:
         _raw(conn).execute("PRAGMA wal_autocheckpoint = 1000")

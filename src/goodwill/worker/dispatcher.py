@@ -131,7 +131,7 @@ class Dispatcher:
             default_queue=config.default_queue,
         )
         self.conn = engine.connect()
-        configure_session(self.conn, async_commit=config.async_commit)
+        configure_session(self.conn, async_commit=config.async_commit, worker_id=config.worker_id)
         #: Channels found unreachable in the current pass (their other messages wait).
         self._down: dict[ChannelKind, DeliveryResult] = {}
         #: Emails composed and waiting to go out together (see ``DispatchConfig.email_group``).

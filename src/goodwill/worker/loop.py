@@ -25,11 +25,14 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from goodwill.channels.email import SmtpEmailChannel
 from goodwill.channels.registry import ChannelRegistry, build_registry
 from goodwill.config import Settings
 from goodwill.db.engine import unit_of_work
 from goodwill.errors import GoodwillError
 from goodwill.kit.clock import utcnow
+from goodwill.messaging.vocabulary import ChannelKind
+from goodwill.worker.custodian import Custodian
 from goodwill.worker.dispatcher import DispatchConfig, Dispatcher
 from goodwill.worker.models import DispatchStats
 from goodwill.workspaces.repository import WorkspaceRepository
@@ -65,6 +68,9 @@ class WorkerOptions:
     async_commit: bool = False
     #: Emails sent together with one commit (see ``DispatchConfig.email_group``).
     email_group: int = 32
+    #: Start the custodian that finishes a group's dots if this worker dies right after the
+    #: group's commit (:mod:`goodwill.worker.custodian`).
+    custodian: bool = True
     worker_id: str = field(default_factory=lambda: default_worker_id())
 
 
@@ -135,6 +141,16 @@ def run_worker(
     with ExitStack() as stack:
         channels = registry or build_registry(settings, postal_dir=settings.postal_dir)
         stack.callback(channels.close)
+        email = channels.get(ChannelKind.EMAIL)
+        if options.custodian and isinstance(email, SmtpEmailChannel):
+            keeper = Custodian.start(
+                engine.url.render_as_string(hide_password=False),
+                options.worker_id,
+                deadline=min(30.0, options.lease.total_seconds() / 2),
+            )
+            if keeper is not None:
+                email.guard = keeper
+                stack.callback(keeper.close)
         config = DispatchConfig.from_settings(
             settings,
             worker_id=options.worker_id,

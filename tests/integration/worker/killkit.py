@@ -141,9 +141,13 @@ def fill(engine: Engine, n: int) -> list[str]:
     return [i.idempotency_key for i in intents]
 
 
-def _worker_command(*, traced: bool) -> list[str]:
+def _goodwill() -> list[str]:
     script = Path(sys.executable).with_name("goodwill")
-    base = [str(script)] if script.exists() else [sys.executable, "-c", _RUN]
+    return [str(script)] if script.exists() else [sys.executable, "-c", _RUN]
+
+
+def _worker_command(*, traced: bool) -> list[str]:
+    base = _goodwill()
     if traced:
         base = [sys.executable, str(Path(__file__).with_name("traced_worker.py"))]
     return [*base, "worker", "--batch", "20", "--poll", "0.2", "--lease", "2", "--quiet"]
@@ -259,6 +263,69 @@ def run(
     _verify(reader, keys, _lines(received_file), report)
     if report.lost_keys:
         _explain(reader, report, workdir / "trace.log")
+    reader.dispose()
+    report.seconds = round(time.monotonic() - started, 1)
+    return report
+
+
+def die_in_window(
+    db_url: str,
+    workdir: Path,
+    *,
+    messages: int = 60,
+    group: int = 20,
+    die_after: int = 2,
+    custodian: bool = True,
+) -> KillRun:
+    """A worker that kills itself right after its ``die_after``-th group commit, before the
+    dots (``dying_worker.py``); then a normal worker drains the rest.  With the custodian the
+    group still arrives, once; without it the group is lost (the window of ADR 0030)."""
+    started = time.monotonic()
+    backend = "postgres" if db_url.startswith("postgresql") else "sqlite"
+    report = KillRun(backend, die_after, messages)
+    engine = make_engine(db_url)
+    keys = fill(engine, messages)
+    engine.dispose()
+    reader = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    port = free_port()
+    received_file = workdir / "received.txt"
+    recorder = _start_recorder(port, received_file, stock=False)
+    env = {
+        **os.environ,
+        "GOODWILL_DATABASE_URL": db_url,
+        "GOODWILL_SMTP_URL": f"smtp://127.0.0.1:{port}?timeout=10",
+        "GOODWILL_SENDER_EMAIL": f"hello@{DOMAIN}",
+        "GOODWILL_SENDER_NAME": "Casa Verde",
+        "GOODWILL_SIGNING_KEY": "kill-test-signing-key",
+        "GOODWILL_QUIET_HOURS": "off",
+        "GOODWILL_WEEKLY_BUDGET": "0",
+        "GOODWILL_DIE_AFTER_COMMIT": str(die_after),
+    }
+    options = [
+        "worker", "--once", "--batch", str(group), "--email-group", str(group), "--lease", "4",
+        "--quiet", "--custodian" if custodian else "--no-custodian",
+    ]  # fmt: skip
+    with open(workdir / "worker.log", "a", encoding="utf-8") as log:
+        dying = subprocess.run(
+            [sys.executable, str(Path(__file__).with_name("dying_worker.py")), *options],
+            env=env, stdout=log, stderr=log, timeout=120, check=False,
+        )  # fmt: skip
+        report.kills = int(dying.returncode == -signal.SIGKILL)
+        committed = die_after * group
+
+        def settled() -> bool:
+            return len(_lines(received_file)) >= committed
+
+        # the custodian (if any) finishes the last group's dots after the worker died; every
+        # row the dead worker claimed was committed, so none waits for its lease
+        _wait(settled, 10 if custodian else 1.0)
+        subprocess.run(
+            [*_goodwill(), *options[:-1]], env=env, stdout=log, stderr=log, timeout=120, check=False
+        )
+        time.sleep(0.3)
+    recorder.send_signal(signal.SIGTERM)
+    recorder.wait(timeout=30)
+    _verify(reader, keys, _lines(received_file), report)
     reader.dispose()
     report.seconds = round(time.monotonic() - started, 1)
     return report

@@ -28,7 +28,14 @@ def _install(path: str) -> None:
     original = email_module.SmtpEmailChannel._send_with_commit
 
     def traced(
-        self: Any, conn: Any, to: str, built: Any, options: Any, commit: Any, on_dot: Any = None
+        self: Any,
+        conn: Any,
+        to: str,
+        built: Any,
+        options: Any,
+        commit: Any,
+        on_dot: Any = None,
+        **kw: Any,
     ) -> None:
         def hook(message_id: str) -> bool:
             trace("content", message_id)
@@ -48,7 +55,7 @@ def _install(path: str) -> None:
 
         conn.getreply = getreply
         try:
-            original(self, conn, to, built, options, hook, on_dot)
+            original(self, conn, to, built, options, hook, on_dot, **kw)
         finally:
             conn.getreply = real_getreply
 
