@@ -33,8 +33,9 @@ each on its own connection from a kept-open pool, with MAIL/RCPT/DATA in one wri
 server advertises PIPELINING; one ``hook([(index, message_id), ...])`` call for all messages
 whose content the server holds, then their dots, queued on corked sockets so that nothing but
 those writes follows the commit (see :meth:`SmtpEmailChannel.send_group`).  With a
-:class:`DotGuard` set (``goodwill.worker.custodian``), plain-TCP connections are handed to it
-before the commit and released after the dots, so a process killed in between still has its
+:class:`DotGuard` set (``goodwill.worker.custodian``), the connections and their dots (on TLS,
+sealed into the session's next record: ``goodwill.channels.tls_pipe``) are handed to it before
+the commit and released after the dots, so a process killed in between still has its
 committed dots written.
 """
 
@@ -50,7 +51,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol
+from typing import Protocol, cast
 
 from goodwill.channels.base import DeliveryResult, OutboundMessage
 from goodwill.channels.email_message import (
@@ -60,6 +61,7 @@ from goodwill.channels.email_message import (
     build_email,
 )
 from goodwill.channels.smtp_url import SmtpConfig
+from goodwill.channels.tls_pipe import PipeContext, sealed, wire
 from goodwill.kit.clock import utcnow
 from goodwill.messaging.vocabulary import ChannelKind
 
@@ -79,12 +81,16 @@ GroupCommitHook = Callable[[list[tuple[int, str]]], list[bool]]
 class DotGuard(Protocol):
     """Someone outside this process who can finish a group's final dots if the process dies
     between the commit and the dots (``goodwill.worker.custodian``).  ``hold`` is called before
-    the commit with, per message, ``(workspace_id, idempotency_key, message_id)`` and its
-    connection's socket, and returns a token; ``release(token)`` after the dots are written (or
-    the group was abandoned).  Neither may raise: a guard that fails stops guarding."""
+    the commit with, per message, ``(workspace_id, idempotency_key, message_id)``, its
+    connection's TCP socket and the exact bytes of its dot (sealed into a TLS record on a TLS
+    connection), and returns a token; ``release(token)`` after the dots are written (or the
+    group was abandoned).  Neither may raise: a guard that fails stops guarding."""
 
     def hold(
-        self, entries: Sequence[tuple[str, str, str]], socks: Sequence[socket.socket]
+        self,
+        entries: Sequence[tuple[str, str, str]],
+        socks: Sequence[socket.socket],
+        dots: Sequence[bytes],
     ) -> int | None: ...
 
     def release(self, token: int | None) -> None: ...
@@ -180,6 +186,11 @@ class SmtpEmailChannel:
             self._ssl_context = ssl.create_default_context()
         return self._ssl_context
 
+    def _pipe_context(self) -> ssl.SSLContext:
+        """The TLS context as ``smtplib`` gets it: wrapping gives a :class:`TlsPipe`, whose
+        final dot can be sealed before the commit (see ``goodwill.channels.tls_pipe``)."""
+        return cast(ssl.SSLContext, PipeContext(self._context()))
+
     def _open(self) -> smtplib.SMTP:
         cfg = self._config
         conn: smtplib.SMTP
@@ -189,7 +200,7 @@ class SmtpEmailChannel:
                 cfg.port,
                 local_hostname=self._helo_name,
                 timeout=cfg.timeout,
-                context=self._context(),
+                context=self._pipe_context(),
             )
         else:
             conn = smtplib.SMTP(
@@ -200,7 +211,7 @@ class SmtpEmailChannel:
                 conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             conn.ehlo()
             if cfg.security == "starttls":
-                conn.starttls(context=self._context())
+                conn.starttls(context=self._pipe_context())
                 conn.ehlo()
             if cfg.username:
                 conn.login(cfg.username, cfg.password or "")
@@ -360,7 +371,8 @@ class SmtpEmailChannel:
             raise smtplib.SMTPDataError(code, resp)
         conn.send(_data_body(built.data))
         sock = conn.sock
-        held = self._hold([(*owner, built.message_id)], [sock] if sock is not None else [])
+        dot = sealed(sock, _END_OF_DATA)  # on TLS, the next record: sealed before the commit
+        held = self._hold([(*owner, built.message_id)], [sock] if sock is not None else [], [dot])
         try:
             go = commit(built.message_id)
         except BaseException:
@@ -372,7 +384,7 @@ class SmtpEmailChannel:
             self._drop()
             raise _Declined
         self.last_committed = True
-        sock.sendall(_END_OF_DATA)  # nothing between the commit and this line
+        wire(sock).sendall(dot)  # nothing between the commit and this line
         self._release(held)
         if on_dot is not None:
             on_dot()
@@ -574,6 +586,8 @@ class SmtpEmailChannel:
         """Steps 3 to 5."""
         items = [(job.index, job.built.message_id) for job in jobs]
         socks = [job.session_().sock for job in jobs]
+        dots = [sealed(sock, _END_OF_DATA) for sock in socks]  # TLS: next records, unsent
+        socks = [wire(sock) for sock in socks]
         sends = [sock.send for sock in socks]  # looked up before the commit
         written = [0] * len(jobs)
         broken: dict[int, OSError] = {}
@@ -583,7 +597,7 @@ class SmtpEmailChannel:
         # scheduler would then like to run in our place: the dots of a whole group are queued
         # in about a microsecond each.  They leave when the sockets are uncorked, just after.
         _set_cork(socks, True)
-        held = self._hold([(*job.owner, job.built.message_id) for job in jobs], socks)
+        held = self._hold([(*job.owner, job.built.message_id) for job in jobs], socks, dots)
         try:
             answers = commit(items)
         except BaseException:
@@ -599,13 +613,13 @@ class SmtpEmailChannel:
         for n, yes in enumerate(answers):  # nothing between the commit and these lines
             if yes:
                 try:
-                    written[n] = sends[n](_END_OF_DATA)
+                    written[n] = sends[n](dots[n])
                 except OSError as exc:
                     broken[n] = exc
         for n, yes in enumerate(answers):
-            if yes and n not in broken and written[n] < len(_END_OF_DATA):
-                try:  # a short write (never seen for three bytes): finish it
-                    jobs[n].session_().sock.sendall(_END_OF_DATA[written[n] :])
+            if yes and n not in broken and written[n] < len(dots[n]):
+                try:  # a short write (never seen for a few bytes): finish it
+                    socks[n].sendall(dots[n][written[n] :])
                 except OSError as exc:
                     broken[n] = exc
         _set_cork([sock for sock, yes in zip(socks, answers, strict=True) if yes], False)
@@ -651,14 +665,16 @@ class SmtpEmailChannel:
             )
 
     def _hold(
-        self, entries: list[tuple[str, str, str]], socks: Sequence[socket.socket]
+        self,
+        entries: list[tuple[str, str, str]],
+        socks: Sequence[socket.socket],
+        dots: Sequence[bytes],
     ) -> int | None:
-        """Hand the group's connections to the guard before the commit (plain TCP only: a
-        TLS session's records cannot be continued by another process)."""
+        """Hand the group's connections and their dots to the guard before the commit."""
         guard = self.guard
-        if guard is None or not socks or any(isinstance(x, ssl.SSLSocket) for x in socks):
+        if guard is None or not socks:
             return None
-        return guard.hold(entries, socks)
+        return guard.hold(entries, [wire(sock) for sock in socks], dots)
 
     def _release(self, token: int | None) -> None:
         if token is not None and self.guard is not None:

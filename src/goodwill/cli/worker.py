@@ -87,8 +87,7 @@ def worker(
         typer.Option(
             "--custodian/--no-custodian",
             help="Keep a small process beside the worker that finishes the final dots of "
-            "emails the worker had committed when it was killed (plain SMTP connections; "
-            "ADR 0030).",
+            "emails the worker had committed when it was killed (ADR 0030).",
         ),
     ] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No line per pass.")] = False,

@@ -26,8 +26,8 @@ Crash analysis (a worker killed at any instant):
 * after the dot was written: committed and delivered, once;
 * between the commit and the dot: committed but not delivered: **lost**, unless the
   custodian (:mod:`goodwill.worker.custodian`, a process beside the worker that was handed the
-  connections before the commit) writes the dot for the worker: it does for every plain-TCP
-  connection, so only TLS connections (or ``--no-custodian``) keep this window.  The window is the
+  connections and their dots before the commit) writes the dot for the worker, on plain and
+  TLS connections alike, so only ``--no-custodian`` keeps this window.  The window is the
   time between the database's decisive write and the ``send()`` of three bytes.  It is made
   as small as the drivers allow: on SQLite the raw driver's ``commit()`` is called and returns
   straight into the dot (the decisive write is the last WAL frame); on PostgreSQL the

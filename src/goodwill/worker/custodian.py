@@ -26,8 +26,10 @@ custodian reads what is left in its queue, then:
 A dot written twice (the worker died after its own dots but before releasing them) reaches the
 server after the message ended: it is answered ``500`` as an unknown command, and changes
 nothing.  The custodian acts only before ``deadline`` (less than the lease), so a row that a
-later worker could claim again is never dotted here.  TLS connections are not handed over (a
-TLS record cannot be written by another process); on them the window of ADR 0030 remains.
+later worker could claim again is never dotted here.  On TLS connections the channel hands over
+the dot already sealed into the session's next record (``goodwill.channels.tls_pipe``): the
+custodian writes those exact bytes, which it could not have produced itself, and takes any
+(encrypted) answer as the server's reply.
 
 The custodian ignores SIGINT and SIGTERM (Ctrl-C or a service manager stopping the worker's
 process group must not kill it before the worker finishes its group) and exits when its worker
@@ -37,6 +39,7 @@ has exited and nothing is held.
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import signal
@@ -103,12 +106,18 @@ class Custodian:
         return cls(proc, mine)
 
     def hold(
-        self, entries: Sequence[tuple[str, str, str]], socks: Sequence[socket.socket]
+        self,
+        entries: Sequence[tuple[str, str, str]],
+        socks: Sequence[socket.socket],
+        dots: Sequence[bytes],
     ) -> int | None:
         if self._broken or not socks or len(socks) > _MAX_FDS:
             return None
         self._seq += 1
-        payload = json.dumps({"h": self._seq, "e": [list(e) for e in entries]}).encode()
+        held = [
+            [*e, base64.b64encode(d).decode("ascii")] for e, d in zip(entries, dots, strict=True)
+        ]
+        payload = json.dumps({"h": self._seq, "e": held}).encode()
         try:
             socket.send_fds(self._sock, [payload], [s.fileno() for s in socks])
         except OSError as exc:
@@ -190,7 +199,7 @@ def _committed(engine: Any, entries: list[list[str]], worker_id: str) -> set[tup
 
     o = t.outbox.c
     by_ws: dict[str, dict[str, str]] = {}
-    for ws, key, mid in entries:
+    for ws, key, mid, _dot in entries:
         by_ws.setdefault(ws, {})[key] = mid
     found: set[tuple[str, str]] = set()
     with engine.connect() as conn:
@@ -210,7 +219,8 @@ def _committed(engine: Any, entries: list[list[str]], worker_id: str) -> set[tup
     return found
 
 
-def _reply(sock: socket.socket) -> str:
+def _reply(sock: socket.socket, *, tls: bool) -> str:
+    """The server's answer to the dot; on TLS only that one came (it is encrypted)."""
     sock.settimeout(10)
     got = b""
     while not got.endswith(b"\r\n"):
@@ -218,6 +228,8 @@ def _reply(sock: socket.socket) -> str:
         if not chunk:
             break
         got += chunk
+        if tls:
+            return "250 (answered over TLS)"
     return got.decode("utf-8", "replace").strip().splitlines()[-1] if got else "no answer"
 
 
@@ -238,16 +250,17 @@ def _finish(
         engine.dispose()
     dotted = answers = 0
     for entries_, fds in held.values():
-        for (ws, key, mid), fd in zip(entries_, fds, strict=False):
+        for (ws, key, mid, dot_text), fd in zip(entries_, fds, strict=False):
             sock = socket.socket(fileno=fd)
             try:
                 if (ws, key) in committed and time.monotonic() < deadline:
+                    dot = base64.b64decode(dot_text)
                     cork = getattr(socket, "TCP_CORK", None)
                     if cork is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
                         sock.setsockopt(socket.IPPROTO_TCP, cork, 0)
-                    sock.sendall(_DOT)
+                    sock.sendall(dot)
                     dotted += 1
-                    answer = _reply(sock)
+                    answer = _reply(sock, tls=dot != _DOT)
                     if answer.startswith("250"):
                         answers += 1
                     else:  # the row says sent: the server's word, for the operator

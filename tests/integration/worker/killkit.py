@@ -29,6 +29,7 @@ from typing import IO, Any
 
 from sqlalchemy import Engine, create_engine, func, insert, select, text
 from tests.integration.worker.outbox_kit import NOW, free_port, message_intent
+from tests.tls_kit import SelfSignedCert
 
 from goodwill.channels.email_message import message_id_for
 from goodwill.db import tables as t
@@ -171,8 +172,12 @@ def _wait(condition: Callable[[], bool], timeout: float, step: float = 0.02) -> 
     return condition()
 
 
-def _start_recorder(port: int, out: Path, *, stock: bool) -> subprocess.Popen[str]:
+def _start_recorder(
+    port: int, out: Path, *, stock: bool, tls: SelfSignedCert | None = None
+) -> subprocess.Popen[str]:
     command = [sys.executable, str(RECORDER), str(port), str(out), *(["--stock"] if stock else [])]
+    if tls is not None:
+        command += ["--tls", str(tls.cert), str(tls.key)]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     if proc.stdout.readline().strip() != "ready":
@@ -276,6 +281,7 @@ def die_in_window(
     group: int = 20,
     die_after: int = 2,
     custodian: bool = True,
+    tls: SelfSignedCert | None = None,
 ) -> KillRun:
     """A worker that kills itself right after its ``die_after``-th group commit, before the
     dots (``dying_worker.py``); then a normal worker drains the rest.  With the custodian the
@@ -289,11 +295,13 @@ def die_in_window(
     reader = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://", 1))
     port = free_port()
     received_file = workdir / "received.txt"
-    recorder = _start_recorder(port, received_file, stock=False)
+    recorder = _start_recorder(port, received_file, stock=False, tls=tls)
+    starttls = "&starttls=true" if tls is not None else ""
     env = {
         **os.environ,
+        **({"SSL_CERT_FILE": str(tls.cert)} if tls is not None else {}),
         "GOODWILL_DATABASE_URL": db_url,
-        "GOODWILL_SMTP_URL": f"smtp://127.0.0.1:{port}?timeout=10",
+        "GOODWILL_SMTP_URL": f"smtp://127.0.0.1:{port}?timeout=10{starttls}",
         "GOODWILL_SENDER_EMAIL": f"hello@{DOMAIN}",
         "GOODWILL_SENDER_NAME": "Casa Verde",
         "GOODWILL_SIGNING_KEY": "kill-test-signing-key",

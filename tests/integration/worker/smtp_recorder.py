@@ -1,12 +1,12 @@
 """A real SMTP server (aiosmtpd) in its own process that writes down each message it accepts.
 
-    python smtp_recorder.py PORT OUT_FILE [--stock]
+    python smtp_recorder.py PORT OUT_FILE [--stock] [--tls CERT KEY]
 
 Listens on 127.0.0.1:PORT, prints ``ready`` on stdout once it accepts connections, and for every
 message it takes (that is: after the client's final ``<CRLF>.<CRLF>``, before answering 250)
 appends the message's ``Message-ID`` as one line to OUT_FILE and flushes it.  A client that
 disconnects before the final dot leaves nothing behind, as with any SMTP server.  Stops on
-SIGTERM/SIGINT.
+SIGTERM/SIGINT.  With ``--tls`` it requires STARTTLS with that certificate.
 
 One deliberate difference from stock aiosmtpd (``--stock`` turns it off): aiosmtpd cancels a
 session when the client's FIN arrives while the session's handler is busy, even if the final dot
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import signal
+import ssl
 import sys
 import threading
 from typing import Any, TextIO
@@ -71,9 +72,15 @@ def main() -> None:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    tls: dict[str, Any] = {}
+    if "--tls" in sys.argv:
+        at = sys.argv.index("--tls")
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(sys.argv[at + 1], sys.argv[at + 2])
+        tls = {"tls_context": context, "require_starttls": True}
     with open(path, "a", encoding="ascii") as out:
         kind = Controller if stock else InOrderController
-        controller = kind(Recorder(out), hostname="127.0.0.1", port=port)
+        controller = kind(Recorder(out), hostname="127.0.0.1", port=port, **tls)
         controller.start()
         print("ready", flush=True)
         try:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from tests.integration.worker import killkit
+from tests.tls_kit import make_cert
 
 from goodwill.worker.custodian import supported
 
@@ -39,3 +40,17 @@ def test_without_the_custodian_the_same_kill_loses_the_group(db_url: str, tmp_pa
     assert report.kills == 1, report
     assert report.lost == 20, report
     assert report.duplicated == 0, report
+
+
+def test_over_starttls_the_sealed_dot_is_written_by_the_custodian(
+    db_url: str, tmp_path: Path
+) -> None:
+    cert = make_cert(tmp_path)
+    if cert is None:
+        pytest.skip("openssl is not installed")
+    report = killkit.die_in_window(db_url, tmp_path, messages=60, group=20, die_after=2, tls=cert)
+    assert report.kills == 1, report
+    assert report.lost == 0 and report.duplicated == 0, report
+    assert report.unexpected == 0 and report.ledger_problems == [], report
+    log = (tmp_path / "worker.log").read_text(encoding="utf-8")
+    assert "20 committed and finished (20 accepted)" in log, log
