@@ -78,7 +78,7 @@ def verify_feedback_token(
     """The claim in ``token``; :class:`InvalidFeedbackLink` if it is forged, damaged or expired."""
     keys = [signing_key] if isinstance(signing_key, str) else list(signing_key)
     payload, dot, signature = token.strip().partition(".")
-    if not dot or not payload or not signature:
+    if not dot or not payload or not signature or not token.isascii():
         raise InvalidFeedbackLink("this link is incomplete or damaged")
     if not any(hmac.compare_digest(_sign(key, payload), signature) for key in keys):
         raise InvalidFeedbackLink("this link was not issued by this Goodwill")

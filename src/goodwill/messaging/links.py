@@ -79,7 +79,7 @@ def verify_unsubscribe_token(signing_key: str | Sequence[str], token: str) -> Un
     (one of) the key(s).  Comparison is constant-time."""
     keys = [signing_key] if isinstance(signing_key, str) else list(signing_key)
     payload, dot, signature = token.strip().partition(".")
-    if not dot or not payload or not signature:
+    if not dot or not payload or not signature or not token.isascii():
         raise InvalidUnsubscribeToken("this unsubscribe link is incomplete or damaged")
     if not any(hmac.compare_digest(_sign(key, payload), signature) for key in keys):
         raise InvalidUnsubscribeToken("this unsubscribe link was not issued by this Goodwill")

@@ -107,3 +107,17 @@ def test_tokens_are_byte_for_byte_the_reference(
     claim = UnsubscribeClaim(workspace, person, purpose, "email")
     assert make_unsubscribe_token(key, claim) == _reference_token(key, claim)
     assert verify_unsubscribe_token(key, make_unsubscribe_token(key, claim)) == claim
+
+
+@given(st.text(min_size=1, max_size=80))
+def test_any_text_is_refused_with_the_links_own_error_never_a_crash(text: str) -> None:
+    """Tokens come from URLs people paste; anything that is not a token is an invalid link."""
+    from datetime import UTC, datetime
+
+    from goodwill.deliveries.links import InvalidFeedbackLink, verify_feedback_token
+
+    for candidate in (text, f"{text}.{text}", f"é{text}.x"):
+        with pytest.raises(InvalidUnsubscribeToken):
+            verify_unsubscribe_token(KEY, candidate)
+        with pytest.raises(InvalidFeedbackLink):
+            verify_feedback_token(KEY, candidate, now=datetime.now(UTC))
