@@ -50,8 +50,25 @@ class OutboxRepository:
         claiming right now are skipped (``FOR UPDATE SKIP LOCKED``); on SQLite the write lock
         taken at ``BEGIN IMMEDIATE`` serialises claims."""
         o = t.outbox.c
-        query = (
-            select(
+        due = (
+            select(o.id)
+            .where(
+                o.status == _PENDING,
+                o.available_at <= now,
+                or_(o.locked_until.is_(None), o.locked_until < now),
+                o.workspace_id == self.ws,
+            )
+            .order_by(o.available_at, o.id)
+            .limit(limit)
+        )
+        if is_postgres(self.conn):
+            due = due.with_for_update(skip_locked=True)
+        # one statement: choose and lease (no second round trip with the ids as a long list)
+        claim = (
+            update(t.outbox)
+            .where(o.id.in_(due.scalar_subquery()))
+            .values(locked_by=worker_id, locked_until=now + lease)
+            .returning(
                 o.id,
                 o.person_id,
                 o.idempotency_key,
@@ -63,17 +80,7 @@ class OutboxRepository:
                 o.attempts,
                 o.available_at,
             )
-            .where(
-                o.status == _PENDING,
-                o.available_at <= now,
-                or_(o.locked_until.is_(None), o.locked_until < now),
-                o.workspace_id == self.ws,
-            )
-            .order_by(o.available_at, o.id)
-            .limit(limit)
         )
-        if is_postgres(self.conn):
-            query = query.with_for_update(skip_locked=True)
         rows = [
             ClaimedRow(
                 id=int(r.id),
@@ -87,14 +94,9 @@ class OutboxRepository:
                 attempts=int(r.attempts),
                 available_at=r.available_at,
             )
-            for r in self.conn.execute(query)
+            for r in self.conn.execute(claim)
         ]
-        if rows:
-            self.conn.execute(
-                update(t.outbox)
-                .where(o.id.in_([r.id for r in rows]))
-                .values(locked_by=worker_id, locked_until=now + lease)
-            )
+        rows.sort(key=lambda r: (r.available_at, r.id))  # RETURNING keeps no order
         return rows
 
     def release(self, worker_id: str, row_ids: Sequence[int] | None = None) -> int:
