@@ -8,6 +8,7 @@ Payloads are passed through as given (they came from JSON in the first place).  
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import fields
 from datetime import datetime
 from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
@@ -232,22 +233,36 @@ def intent_json(intent: Intent) -> str:
     )
 
 
+def _priority(value: Any) -> Priority:
+    return Priority[str(value).upper()]
+
+
+#: How a stored field is read back (fields not listed are taken as stored).
+_READ: dict[str, Callable[[Any], Any]] = {
+    "priority": _priority,
+    "channel": ChannelKind,
+    "purpose": Purpose,
+    "not_before": datetime.fromisoformat,
+    "due_at": datetime.fromisoformat,
+    "add": tuple,
+    "remove": tuple,
+}
+#: Per intent kind, its class and field names (looked up once: the dispatcher reads one
+#: intent per message).
+_FIELDS: dict[str, tuple[type[Any], tuple[str, ...]]] = {}
+
+
 def intent_from_dict(data: dict[str, Any]) -> Intent:
-    cls = INTENT_TYPES[data["kind"]]
+    kind = data["kind"]
+    known = _FIELDS.get(kind)
+    if known is None:
+        cls = INTENT_TYPES[kind]
+        known = _FIELDS[kind] = (cls, tuple(f.name for f in fields(cls)))
+    cls, names = known
     values: dict[str, Any] = {}
-    for f in fields(cls):
-        if f.name not in data:
-            continue
-        value = data[f.name]
-        if f.name == "priority":
-            value = Priority[str(value).upper()]
-        elif f.name == "channel":
-            value = ChannelKind(value)
-        elif f.name == "purpose":
-            value = Purpose(value)
-        elif f.name in ("not_before", "due_at"):
-            value = datetime.fromisoformat(value)
-        elif f.name in ("add", "remove"):
-            value = tuple(value)
-        values[f.name] = value
+    for name in names:
+        if name in data:
+            read = _READ.get(name)
+            value = data[name]
+            values[name] = value if read is None else read(value)
     return cls(**values)
