@@ -121,16 +121,22 @@ def sqlite_chunks(
 ) -> Iterator[tuple[list[Any], str]]:
     """``(flattened parameters, "(?, ..), (?, ..)")`` for as many rows as one statement of this
     SQLite connection takes (its bound-variable limit: 32,766 since SQLite 3.32, 999 before),
-    and at most ``most`` rows."""
+    and at most ``most`` rows.
+
+    Statements come in a few fixed sizes (the largest, then 256, 64, 16, 4 and 1 rows for the
+    rest), so the driver's statement cache keeps a handful of prepared statements per table
+    instead of preparing a new one, as large as the last remainder, on every call."""
     per = max(1, raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
     if most is not None:
         per = max(1, min(per, most))
     one = "(" + ", ".join("?" * width) + ")"
-    full = ", ".join([one] * per)
-    for start in range(0, len(rows), per):
-        chunk = rows[start : start + per]
-        marks = full if len(chunk) == per else ", ".join([one] * len(chunk))
-        yield list(chain.from_iterable(chunk)), marks
+    sizes = [per, *(n for n in (256, 64, 16, 4, 1) if n < per)]
+    marks = {n: ", ".join([one] * n) for n in sizes}
+    start, total = 0, len(rows)
+    for n in sizes:
+        while total - start >= n:
+            yield list(chain.from_iterable(rows[start : start + n])), marks[n]
+            start += n
 
 
 def sqlite_insert_values(
