@@ -186,6 +186,22 @@ def _start_recorder(
     return proc
 
 
+def _worker_env(db_url: str, port: int, *, tls: SelfSignedCert | None = None) -> dict[str, str]:
+    """The environment of a worker subprocess sending to the recorder on ``port``."""
+    starttls = "&starttls=true" if tls is not None else ""
+    return {
+        **os.environ,
+        **({"SSL_CERT_FILE": str(tls.cert)} if tls is not None else {}),
+        "GOODWILL_DATABASE_URL": db_url,
+        "GOODWILL_SMTP_URL": f"smtp://127.0.0.1:{port}?timeout=10{starttls}",
+        "GOODWILL_SENDER_EMAIL": f"hello@{DOMAIN}",
+        "GOODWILL_SENDER_NAME": "Casa Verde",
+        "GOODWILL_SIGNING_KEY": "kill-test-signing-key",
+        "GOODWILL_QUIET_HOURS": "off",
+        "GOODWILL_WEEKLY_BUDGET": "0",
+    }
+
+
 def run(
     db_url: str,
     workdir: Path,
@@ -209,14 +225,7 @@ def run(
     received_file = workdir / "received.txt"
     recorder = _start_recorder(port, received_file, stock=stock_server)
     env = {
-        **os.environ,
-        "GOODWILL_DATABASE_URL": db_url,
-        "GOODWILL_SMTP_URL": f"smtp://127.0.0.1:{port}?timeout=10",
-        "GOODWILL_SENDER_EMAIL": f"hello@{DOMAIN}",
-        "GOODWILL_SENDER_NAME": "Casa Verde",
-        "GOODWILL_SIGNING_KEY": "kill-test-signing-key",
-        "GOODWILL_QUIET_HOURS": "off",
-        "GOODWILL_WEEKLY_BUDGET": "0",
+        **_worker_env(db_url, port),
         "GOODWILL_KILLTEST_TRACE": str(workdir / "trace.log"),
     }
     rng = random.Random(seed)
@@ -296,19 +305,7 @@ def die_in_window(
     port = free_port()
     received_file = workdir / "received.txt"
     recorder = _start_recorder(port, received_file, stock=False, tls=tls)
-    starttls = "&starttls=true" if tls is not None else ""
-    env = {
-        **os.environ,
-        **({"SSL_CERT_FILE": str(tls.cert)} if tls is not None else {}),
-        "GOODWILL_DATABASE_URL": db_url,
-        "GOODWILL_SMTP_URL": f"smtp://127.0.0.1:{port}?timeout=10{starttls}",
-        "GOODWILL_SENDER_EMAIL": f"hello@{DOMAIN}",
-        "GOODWILL_SENDER_NAME": "Casa Verde",
-        "GOODWILL_SIGNING_KEY": "kill-test-signing-key",
-        "GOODWILL_QUIET_HOURS": "off",
-        "GOODWILL_WEEKLY_BUDGET": "0",
-        "GOODWILL_DIE_AFTER_COMMIT": str(die_after),
-    }
+    env = {**_worker_env(db_url, port, tls=tls), "GOODWILL_DIE_AFTER_COMMIT": str(die_after)}
     options = [
         "worker", "--once", "--batch", str(group), "--email-group", str(group), "--lease", "4",
         "--quiet", "--custodian" if custodian else "--no-custodian",
