@@ -35,7 +35,7 @@ demo: $(STAMP)
 	$(GW) report --html demo-report.html
 	@echo
 	@echo "Explore: export GOODWILL_DATABASE_URL=sqlite:///$(DEMO_DB); source $(BIN)/activate"
-	@echo "  goodwill report | goodwill tasks | goodwill journeys list | goodwill deliveries"
+	@echo "  goodwill report | goodwill tasks | goodwill journeys list | goodwill deliveries | goodwill serve"
 	@echo "  open demo-report.html for the relationship report with charts"
 
 test: $(STAMP)
