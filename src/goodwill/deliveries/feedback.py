@@ -31,18 +31,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from goodwill.consent.models import ConsentChannel
 from goodwill.consent.models import Purpose as ConsentPurpose
 from goodwill.consent.service import consent_state, record_change
-from goodwill.db import tables as t
 from goodwill.deliveries.links import (
     FeedbackClaim,
     FeedbackKind,
     InvalidFeedbackLink,
     verify_feedback_token,
 )
+from goodwill.deliveries.repository import FeedbackRepository
 from goodwill.errors import GoodwillError, InvalidInput, NotFound
 from goodwill.kit.clock import as_utc
 from goodwill.messaging.errors import InvalidUnsubscribeToken
@@ -132,40 +132,6 @@ class Recorded:
     @property
     def created(self) -> bool:
         return self.interaction_id is not None
-
-
-class FeedbackRepository:
-    """The few reads the link pages need that no other context offers yet (to move into the
-    workspaces/timeline/commerce repositories when they grow these lookups)."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
-    def workspace(self, workspace_id: int) -> Workspace | None:
-        w = t.workspaces.c
-        row = self.conn.execute(select(w.id, w.name).where(w.id == workspace_id)).first()
-        return None if row is None else Workspace(int(row[0]), str(row[1]))
-
-    def lock_person(self, workspace: Workspace, person_id: int) -> None:
-        """Serialise answers for one person (PostgreSQL row lock; SQLite writers already queue)."""
-        p = t.persons.c
-        self.conn.execute(
-            select(p.id).where(p.workspace_id == workspace.id, p.id == person_id).with_for_update()
-        ).first()
-
-    def payload_by_key(self, workspace: Workspace, key: str) -> dict[str, Any] | None:
-        i = t.interactions.c
-        row = self.conn.execute(
-            select(i.payload).where(i.workspace_id == workspace.id, i.idempotency_key == key)
-        ).first()
-        return None if row is None else dict(row[0] or {})
-
-    def product_by_sku(self, workspace: Workspace, sku: str) -> tuple[int, str] | None:
-        p = t.products.c
-        row = self.conn.execute(
-            select(p.id, p.name).where(p.workspace_id == workspace.id, p.sku == sku)
-        ).first()
-        return None if row is None else (int(row[0]), str(row[1]))
 
 
 # -- resolving a link ---------------------------------------------------------------------------

@@ -163,3 +163,37 @@ class DeliveriesRepository:
             )
         )
         return True
+
+
+class FeedbackRepository:
+    """The reads behind answers that come back through links (:mod:`goodwill.deliveries.feedback`):
+    a link names its workspace by id, so this one is not constructed with a workspace."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def workspace(self, workspace_id: int) -> Workspace | None:
+        w = t.workspaces.c
+        row = self.conn.execute(select(w.id, w.name).where(w.id == workspace_id)).first()
+        return None if row is None else Workspace(int(row[0]), str(row[1]))
+
+    def lock_person(self, workspace: Workspace, person_id: int) -> None:
+        """Serialise answers for one person (PostgreSQL row lock; SQLite writers already queue)."""
+        p = t.persons.c
+        self.conn.execute(
+            select(p.id).where(p.workspace_id == workspace.id, p.id == person_id).with_for_update()
+        ).first()
+
+    def payload_by_key(self, workspace: Workspace, key: str) -> dict[str, Any] | None:
+        i = t.interactions.c
+        row = self.conn.execute(
+            select(i.payload).where(i.workspace_id == workspace.id, i.idempotency_key == key)
+        ).first()
+        return None if row is None else dict(row[0] or {})
+
+    def product_by_sku(self, workspace: Workspace, sku: str) -> tuple[int, str] | None:
+        p = t.products.c
+        row = self.conn.execute(
+            select(p.id, p.name).where(p.workspace_id == workspace.id, p.sku == sku)
+        ).first()
+        return None if row is None else (int(row[0]), str(row[1]))
