@@ -4,7 +4,6 @@ the same service as the public link pages, so every reader sees one shape."""
 
 from __future__ import annotations
 
-import getpass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -14,7 +13,13 @@ from rich.table import Table
 from goodwill.cli.app import app
 from goodwill.cli.output import console, print_json
 from goodwill.cli.people import people_app
-from goodwill.cli.runtime import JsonOption, WorkspaceOption, open_engine, workspace_transaction
+from goodwill.cli.runtime import (
+    JsonOption,
+    WorkspaceOption,
+    current_user,
+    open_engine,
+    workspace_transaction,
+)
 from goodwill.consent.models import ConsentState
 from goodwill.consent.service import consent_state, record_change
 from goodwill.deliveries import feedback
@@ -31,13 +36,6 @@ Ref = Annotated[str, typer.Argument(help="Email, phone, person id or external id
 Author = Annotated[str, typer.Option("--by", help="Who noted it (default: your user name).")]
 
 
-def _me() -> str:
-    try:
-        return getpass.getuser()
-    except OSError:
-        return "staff"
-
-
 @people_app.command("note")
 def note(
     reference: Ref, text: str, by: Author = "", workspace: WorkspaceOption = "default"
@@ -46,7 +44,7 @@ def note(
     engine = open_engine()
     with workspace_transaction(engine, workspace) as (conn, ws):
         pid = service.resolve(conn, ws, reference)
-        note_id = remember.add_note(conn, ws, pid, text, author=by or _me())
+        note_id = remember.add_note(conn, ws, pid, text, author=by or current_user())
     console.print(f"note {note_id} added to person {pid}")
 
 
@@ -58,7 +56,7 @@ def fact(
     engine = open_engine()
     with workspace_transaction(engine, workspace) as (conn, ws):
         pid = service.resolve(conn, ws, reference)
-        fact_id = remember.add_fact(conn, ws, pid, text, noted_by=by or _me())
+        fact_id = remember.add_fact(conn, ws, pid, text, noted_by=by or current_user())
     console.print(f"fact {fact_id} remembered for person {pid}")
 
 
@@ -143,7 +141,14 @@ def nps(
     with workspace_transaction(engine, workspace) as (conn, ws):
         pid = service.resolve(conn, ws, reference)
         done = feedback.record_nps(
-            conn, ws, pid, score=score, comment=comment, at=when, by=by or _me(), channel=channel
+            conn,
+            ws,
+            pid,
+            score=score,
+            comment=comment,
+            at=when,
+            by=by or current_user(),
+            channel=channel,
         )
     _print_answer(f"NPS answer {score}", pid, done, json_out, {"at": when})
 
@@ -178,7 +183,7 @@ def review(
             title=title,
             text=text,
             at=when,
-            by=by or _me(),
+            by=by or current_user(),
             channel=channel,
         )
     _print_answer(f"review ({rating}/5)", pid, done, json_out, {"at": when})
@@ -204,7 +209,7 @@ def _change(
             channel=channel,
             action=action,
             source=source,
-            evidence={"text": evidence} if evidence else {"recorded_by": _me()},
+            evidence={"text": evidence} if evidence else {"recorded_by": current_user()},
         )
     verb = "granted" if action == "grant" else "withdrawn"
     if event_id is None:

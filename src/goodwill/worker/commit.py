@@ -163,9 +163,10 @@ def commit_edge(conn: Connection) -> _SqliteEdge | _PostgresEdge:
 def configure_session(conn: Connection, *, async_commit: bool, worker_id: str = "") -> None:
     """Settings of the dispatcher's own connection.
 
-    PostgreSQL: ``synchronous_commit`` (see the module docstring).  SQLite: no automatic WAL
-    checkpoint on this connection.  ``worker_id`` names the session (PostgreSQL
-    ``application_name``) for :mod:`goodwill.worker.custodian`.  SQLite checkpoints inside the ``COMMIT`` call that crosses
+    PostgreSQL: ``synchronous_commit`` (see the module docstring), and ``worker_id`` as the
+    session's ``application_name`` (how :mod:`goodwill.worker.custodian` recognises the worker's
+    sessions).  SQLite: no automatic WAL checkpoint on this connection.  SQLite checkpoints
+    inside the ``COMMIT`` call that crosses
     the WAL size limit, *after* the transaction is durable, copying pages and syncing files for
     milliseconds; on the commit of a send that would sit between the commit and the final dot
     and widen the window a hundredfold (the kill test measured about one loss per 25 kills
@@ -309,7 +310,7 @@ class GroupCommit(_CommitHook):
     The window (committed, dot not yet written) now ends with the group's last dot: one
     ``send()`` of three bytes per message of the group after the commit, into sockets the
     channel corked beforehand (queued in the kernel, nothing woken), about a microsecond each;
-    a worker killed inside it loses the messages whose dots were not yet queued.
+    for a worker killed inside it, the custodian writes the dots not yet queued.
     After ``send_group`` returns, call :meth:`settle` (always)."""
 
     def __init__(
