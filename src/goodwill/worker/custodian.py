@@ -177,46 +177,28 @@ def _receive(sock: socket.socket) -> dict[int, tuple[list[list[str]], list[int]]
     return held
 
 
-def _wait_for_worker_sessions(engine: Any, worker_id: str, deadline: float) -> None:
+def _wait_for_worker_sessions(repo: Any, worker_id: str, deadline: float) -> None:
     """PostgreSQL: until the worker's dispatcher sessions have ended (a ``COMMIT`` it had
     queued is then applied or not), or the deadline."""
-    from sqlalchemy import text
-
     name = application_name(worker_id)
-    query = text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :n")
     while time.monotonic() < deadline:
-        with engine.connect() as conn:
-            if not conn.execute(query, {"n": name}).scalar():
-                return
+        busy = repo.sessions_named(name)
+        repo.conn.rollback()  # PostgreSQL keeps one statistics snapshot per transaction
+        if not busy:
+            return
         time.sleep(0.05)
 
 
-def _committed(engine: Any, entries: list[list[str]], worker_id: str) -> set[tuple[str, str]]:
+def _committed(repo: Any, entries: list[list[str]], worker_id: str) -> set[tuple[str, str]]:
     """(workspace, key) of the held messages this worker committed as sent."""
-    from sqlalchemy import select
-
-    from goodwill.db import tables as t
-
-    o = t.outbox.c
     by_ws: dict[str, dict[str, str]] = {}
     for ws, key, mid, _dot in entries:
         by_ws.setdefault(ws, {})[key] = mid
-    found: set[tuple[str, str]] = set()
-    with engine.connect() as conn:
-        for ws, keys in by_ws.items():
-            rows = conn.execute(
-                select(o.idempotency_key, o.status, o.message_id, o.locked_by).where(
-                    o.workspace_id == int(ws), o.idempotency_key.in_(list(keys))
-                )
-            )
-            found.update(
-                (ws, r.idempotency_key)
-                for r in rows
-                if r.status == "sent"
-                and r.locked_by == worker_id
-                and r.message_id == keys[r.idempotency_key]
-            )
-    return found
+    return {
+        (ws, key)
+        for ws, mids in by_ws.items()
+        for key in repo.committed_by(int(ws), mids, worker_id)
+    }
 
 
 def _reply(sock: socket.socket, *, tls: bool) -> str:
@@ -238,14 +220,17 @@ def _finish(
 ) -> None:
     from goodwill.config import get_settings
     from goodwill.db.engine import is_postgres, make_engine
+    from goodwill.worker.repository import CustodianRepository
 
     deadline = time.monotonic() + wait
     entries = [e for group in held.values() for e in group[0]]
     engine = make_engine(get_settings().database_url)
     try:
-        if is_postgres(engine):
-            _wait_for_worker_sessions(engine, worker_id, deadline)
-        committed = _committed(engine, entries, worker_id)
+        with engine.connect() as conn:
+            repo = CustodianRepository(conn)
+            if is_postgres(conn):
+                _wait_for_worker_sessions(repo, worker_id, deadline)
+            committed = _committed(repo, entries, worker_id)
     finally:
         engine.dispose()
     dotted = answers = 0

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -255,6 +255,36 @@ class OutboxRepository:
 # -- statements built once ----------------------------------------------------------------------
 
 _o = t.outbox.c
+
+
+class CustodianRepository:
+    """The custodian's two reads (:mod:`goodwill.worker.custodian`; its own process, after its
+    worker died).  Rows are found by workspace and key: the custodian knows no row ids."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def sessions_named(self, name: str) -> int:
+        """PostgreSQL sessions with this ``application_name``."""
+        query = text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :n")
+        return int(self.conn.execute(query, {"n": name}).scalar_one())
+
+    def committed_by(self, workspace_id: int, mids: dict[str, str], worker_id: str) -> set[str]:
+        """Of ``mids`` (idempotency key -> Message-ID), the keys this worker marked sent with
+        that Message-ID."""
+        o = t.outbox.c
+        rows = self.conn.execute(
+            select(o.idempotency_key, o.status, o.message_id, o.locked_by).where(
+                o.workspace_id == workspace_id, o.idempotency_key.in_(list(mids))
+            )
+        )
+        return {
+            r.idempotency_key
+            for r in rows
+            if r.status == OutboxStatus.SENT.value
+            and r.locked_by == worker_id
+            and r.message_id == mids[r.idempotency_key]
+        }
 
 
 def _owned_update(status: OutboxStatus) -> Any:
