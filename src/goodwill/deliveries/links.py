@@ -33,7 +33,18 @@ LIFETIME: Final[dict[str, timedelta]] = {"review": timedelta(days=90), "nps": ti
 
 
 class InvalidFeedbackLink(InvalidInput):
+    """Forged, damaged or of an unknown format: nothing this Goodwill issued."""
+
     code = "deliveries.feedback_link_invalid"
+    http_status = 400
+
+
+class FeedbackLinkExpired(InvalidFeedbackLink):
+    """A genuine link past its lifetime (checked after the signature, so only a link this
+    Goodwill issued can say it expired)."""
+
+    code = "deliveries.feedback_link_expired"
+    http_status = 410
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +102,7 @@ def verify_feedback_token(
         raise InvalidFeedbackLink("this link has an unknown format")
     expires_at = datetime.fromtimestamp(int(expires), tz=UTC)
     if now >= expires_at:
-        raise InvalidFeedbackLink(f"this link expired on {expires_at:%Y-%m-%d}")
+        raise FeedbackLinkExpired(f"this link expired on {expires_at:%Y-%m-%d}")
     return FeedbackClaim(kind, str(ws), str(person), subject, expires_at)
 
 

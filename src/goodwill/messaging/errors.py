@@ -47,3 +47,4 @@ class TemplateVariableMissing(InvalidInput):
 
 class InvalidUnsubscribeToken(InvalidInput):
     code = "messaging.unsubscribe_token_invalid"
+    http_status = 400
