@@ -37,7 +37,7 @@ def init(workspace: WorkspaceOption = "default", json_out: JsonOption = False) -
 
 def _register() -> None:
     """Sub-command groups live in their own modules; importing them registers them on ``app``."""
-    from goodwill.cli import commands, serve  # noqa: F401
+    from goodwill.cli import commands  # noqa: F401
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -8,6 +8,7 @@ from goodwill.cli import (  # noqa: F401
     record,
     report,
     scores,
+    serve,
     stats,
     tasks,
     worker,

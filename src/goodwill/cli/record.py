@@ -4,7 +4,7 @@ the same service as the public link pages, so every reader sees one shape."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 import typer
@@ -24,7 +24,7 @@ from goodwill.consent.models import ConsentState
 from goodwill.consent.service import consent_state, record_change
 from goodwill.deliveries import feedback
 from goodwill.errors import InvalidInput
-from goodwill.kit.clock import utcnow
+from goodwill.kit.clock import as_utc, utcnow
 from goodwill.people import remember, service
 
 consent_app = typer.Typer(
@@ -98,7 +98,7 @@ def parse_moment(text: str) -> datetime:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
         raise InvalidInput(f"{text!r} is not a date or time: use YYYY-MM-DD[THH:MM]") from None
-    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    value = as_utc(value)
     if value > utcnow():
         raise InvalidInput(f"--at {text} is in the future")
     return value

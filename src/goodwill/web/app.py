@@ -26,7 +26,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from goodwill.config import Settings, get_settings
-from goodwill.db.engine import make_engine
+from goodwill.db.engine import DatabaseUnavailable, check_reachable, make_engine
 from goodwill.errors import GoodwillError
 from goodwill.kit.clock import utcnow
 from goodwill.web import pages as routes
@@ -161,9 +161,8 @@ def create_app(
     def healthz() -> JSONResponse:
         """For load balancers: ok when the process answers and the database does too."""
         try:
-            with db.connect() as conn:
-                conn.exec_driver_sql("SELECT 1")
-        except OperationalError:
+            check_reachable(db)
+        except DatabaseUnavailable:
             return JSONResponse({"status": "degraded", "database": "unreachable"}, 503)
         return JSONResponse({"status": "ok", "database": "ok"})
 
