@@ -1,9 +1,10 @@
 """Bulk paths for imports and generators: id allocation and fast inserts.
 
 PostgreSQL gets ``COPY ... FROM STDIN`` (psycopg 3); SQLite gets multi-row ``INSERT ... VALUES
-(...), (...)`` statements on the raw driver connection (:func:`sqlite_insert_values`).  Both run inside the caller's transaction.  Values are normalised here so both paths
-store exactly what SQLAlchemy itself would store (UTC timestamps, JSON text, 0/1 booleans), and the
-rows read back identically through the table definitions.
+(...), (...)`` statements on the raw driver connection (:func:`sqlite_insert_values`).  Both run
+inside the caller's transaction.  Values are normalised here so both paths store exactly what
+SQLAlchemy itself would store (UTC timestamps, JSON text, 0/1 booleans), and the rows read back
+identically through the table definitions.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from functools import cache
 from itertools import chain
 from typing import Any
 
@@ -129,14 +131,21 @@ def sqlite_chunks(
     per = max(1, raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
     if most is not None:
         per = max(1, min(per, most))
-    one = "(" + ", ".join("?" * width) + ")"
-    sizes = [per, *(n for n in (256, 64, 16, 4, 1) if n < per)]
-    marks = {n: ", ".join([one] * n) for n in sizes}
+    sizes, marks = _statement_sizes(width, per)
     start, total = 0, len(rows)
     for n in sizes:
         while total - start >= n:
             yield list(chain.from_iterable(rows[start : start + n])), marks[n]
             start += n
+
+
+@cache
+def _statement_sizes(width: int, per: int) -> tuple[tuple[int, ...], dict[int, str]]:
+    """The statement sizes for ``per`` rows at most, and each size's placeholder text (built
+    once: the largest is tens of kilobytes)."""
+    one = "(" + ", ".join("?" * width) + ")"
+    sizes = (per, *(n for n in (256, 64, 16, 4, 1) if n < per))
+    return sizes, {n: ", ".join([one] * n) for n in sizes}
 
 
 def sqlite_insert_values(
@@ -156,45 +165,6 @@ def sqlite_insert_values(
     head = f'INSERT INTO "{table}" (' + ", ".join(f'"{c}"' for c in columns) + ") VALUES "
     for params, marks in sqlite_chunks(raw, rows, len(columns), most=most):
         raw.execute(head + marks, params)
-
-
-def update_rows(
-    conn: Connection,
-    table: Table,
-    columns: Sequence[str],
-    rows: Iterable[Sequence[Any]],
-    *,
-    key: str = "id",
-) -> int:
-    """``UPDATE table SET columns... WHERE key = ?`` for each row (values in ``columns`` order,
-    then the key), through the driver's executemany; returns the row count."""
-    json_cols = [_is_json(table, c) for c in columns]
-    bool_cols = [isinstance(table.c[c].type, Boolean) for c in columns]
-    raw: Any = conn.connection.dbapi_connection
-    assert raw is not None
-    postgres = conn.dialect.name == "postgresql"
-    mark = "%s" if postgres else "?"
-    sets = ", ".join(f'"{c}" = {mark}' for c in columns)
-    sql = f'UPDATE "{table.name}" SET {sets} WHERE "{key}" = {mark}'
-    data = []
-    for row in rows:
-        *values, ident = row
-        if postgres:
-            converted = [_pg_value(v, as_json=j) for v, j in zip(values, json_cols, strict=True)]
-        else:
-            converted = [
-                _sqlite_value(v, as_json=j, as_bool=b)
-                for v, j, b in zip(values, json_cols, bool_cols, strict=True)
-            ]
-        data.append([*converted, ident])
-    if not data:
-        return 0
-    cur = raw.cursor()
-    try:
-        cur.executemany(sql, data)
-    finally:
-        cur.close()
-    return len(data)
 
 
 def analyze(conn: Connection, tables: Iterable[str]) -> None:

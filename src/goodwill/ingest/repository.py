@@ -117,7 +117,7 @@ class IngestRepository:
         """PostgreSQL: ``ANALYZE`` the tables an import writes.  On tables that grew within the
         import the planner's stale estimates turn key lookups into workspace scans (quadratic);
         the service calls this as the tables double in size.  SQLite needs no statistics here
-        (see :func:`_in_workspace`)."""
+        (see :func:`goodwill.db.where.in_workspace_unindexed`)."""
         analyze(self.conn, (table.name for table in _WRITTEN[kind]))
 
     # -- lookups -------------------------------------------------------------------------------

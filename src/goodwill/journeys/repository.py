@@ -526,9 +526,10 @@ OUTBOX_COLUMNS = (
 OUTBOX_KINDS = "iissssijstistt"
 assert len(ENROLMENT_KINDS) == len(ENROLMENT_COLUMNS) and len(OUTBOX_KINDS) == len(OUTBOX_COLUMNS)
 _COPY_CHUNK = 5000
-#: SQLite 3.33+ (UPDATE ... FROM, 32,766 variables): a batch is written with a few statements
-#: of many rows each.  The driver releases the interpreter lock while SQLite runs a statement
-#: (executemany takes it back on every row), so a writer thread really runs in parallel.
+#: SQLite 3.33+ has ``UPDATE ... FROM``: enrolment updates, like inserts, then go in a few
+#: statements of many rows each.  The driver releases the interpreter lock while SQLite runs a
+#: statement (executemany takes it back on every row), so a writer thread really runs in
+#: parallel only then.
 SQLITE_MANY_ROWS = sqlite3.sqlite_version_info >= (3, 33, 0)
 
 
@@ -610,7 +611,8 @@ def _write(
     workspace_id: int,
     rows: list[tuple[Any, ...]],
 ) -> None:
-    """Insert ``rows`` (plus ``workspace_id``) with COPY on PostgreSQL, executemany on SQLite.
+    """Insert ``rows`` (plus ``workspace_id``) with COPY on PostgreSQL, multi-row ``INSERT`` on
+    SQLite (:func:`goodwill.db.bulk.sqlite_insert_values`).
 
     Timestamps are formatted once per distinct object in the call (the batch's ``now`` is one
     object on every row), keyed by identity so equal instants with other offsets stay apart.
@@ -645,16 +647,8 @@ def _write(
         data = make_rows(workspace_id, rows, ts)
     else:
         data = generic_sqlite_rows(kinds, workspace_id, rows, ts)
-    if SQLITE_MANY_ROWS:
-        # as many rows per statement as SQLite takes: the writer thread runs while SQLite does
-        sqlite_insert_values(raw, table, ("workspace_id", *columns), data, most=None)
-        return
-    marks = ", ".join("?" for _ in range(len(columns) + 1))
-    cur = raw.cursor()
-    try:
-        cur.executemany(f'INSERT INTO "{table}" ({col_sql}) VALUES ({marks})', data)
-    finally:
-        cur.close()
+    # as many rows per statement as SQLite takes: the writer thread runs while SQLite does
+    sqlite_insert_values(raw, table, ("workspace_id", *columns), data, most=None)
 
 
 def generic_copy_lines(kinds: str, ws: str, rows: list[tuple[Any, ...]], ts: Ts) -> list[str]:

@@ -120,9 +120,9 @@ def state_json(state: EnrolmentState) -> str:
     trigger = state.trigger
     history = ",".join(
         [
-            f"[{iso(at)},{'null' if step is None else scalar(step)},"
+            f"[{iso(at)},{scalar(step)},"
             f"{occ if type(occ) is int else scalar(occ)},{what[happened]},{q(note)},"
-            f"{'null' if until is None else iso(until)}]"
+            f"{iso(until)}]"
             for at, step, occ, happened, note, until in state.history
         ]
     )
