@@ -252,9 +252,6 @@ def _record_link_answer(
 ) -> Recorded:
     repo = FeedbackRepository(conn)
     repo.lock_person(target.workspace, target.person_id)
-    existing = repo.payload_by_key(target.workspace, target.key)
-    if existing is not None:
-        return Recorded(None, existing)
     interaction_id = append(
         conn,
         target.workspace,
@@ -266,6 +263,8 @@ def _record_link_answer(
         source=_LINK_SOURCE,
         payload=payload,
     )
+    if interaction_id is None:  # answered before through this link: the first answer stands
+        return Recorded(None, repo.payload_by_key(target.workspace, target.key) or {})
     return Recorded(interaction_id, payload)
 
 

@@ -93,7 +93,7 @@ class IngestRepository:
         """An aware datetime as the store keeps it: UTC, in SQLAlchemy's SQLite text format
         (``2026-09-03 14:15:00.000000``), or ISO with offset for PostgreSQL."""
         if value.tzinfo is not UTC:
-            value = value.astimezone(UTC)
+            value = as_utc(value)  # a naive value is UTC, as everywhere in the store
         text = value.isoformat(" ", "microseconds")
         return text if self.postgres else text[:26]
 
