@@ -30,7 +30,7 @@ from goodwill.db.engine import DatabaseUnavailable, check_reachable, make_engine
 from goodwill.errors import GoodwillError
 from goodwill.kit.clock import utcnow
 from goodwill.web import pages as routes
-from goodwill.web.rendering import SECURITY_HEADERS, Pages
+from goodwill.web.rendering import Pages
 
 #: The largest form the pages accept (a review text is at most 5,000 characters).
 MAX_BODY: Final = 32 * 1024
@@ -49,15 +49,9 @@ class BodyLimit:
         self.limit = limit
         self.pages = pages
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        body = self.pages.error_html(413, "the form sent more than we accept", "")
-        headers = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
-        headers += [
-            (b"content-type", b"text/html; charset=utf-8"),
-            (b"content-length", str(len(body)).encode()),
-        ]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = self.pages.error_response(scope, 413, "the form sent more than we accept")
+        await response(scope, receive, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
@@ -65,7 +59,7 @@ class BodyLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length", b"0")
         if not declared.isdigit() or int(declared) > self.limit:
-            await self._refuse(scope, send)
+            await self._refuse(scope, receive, send)
             return
         chunks: list[bytes] = []
         size = 0
@@ -76,7 +70,7 @@ class BodyLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.limit:
-                await self._refuse(scope, send)
+                await self._refuse(scope, receive, send)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):

@@ -6,6 +6,7 @@ claims), and error pages carry a reason but never a traceback.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Final
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -79,8 +80,7 @@ class Pages:
     def page(
         self, request: Request, name: str, *, status: int = 200, **context: Any
     ) -> HTMLResponse:
-        root = str(request.scope.get("root_path", "")).rstrip("/")
-        body = self.html(name, root_path=root, **context)
+        body = self.html(name, root_path=_root(request.scope), **context)
         return HTMLResponse(body, status_code=status, headers=SECURITY_HEADERS)
 
     def error_html(self, status: int, reason: str, root_path: str = "") -> bytes:
@@ -94,7 +94,14 @@ class Pages:
         )
 
     def error(self, request: Request, status: int, reason: str) -> HTMLResponse:
-        root = str(request.scope.get("root_path", "")).rstrip("/")
-        return HTMLResponse(
-            self.error_html(status, reason, root), status_code=status, headers=SECURITY_HEADERS
-        )
+        return self.error_response(request.scope, status, reason)
+
+    def error_response(self, scope: Mapping[str, Any], status: int, reason: str) -> HTMLResponse:
+        """The error page as a response (also for middleware, which has a scope, no request)."""
+        body = self.error_html(status, reason, _root(scope))
+        return HTMLResponse(body, status_code=status, headers=SECURITY_HEADERS)
+
+
+def _root(scope: Mapping[str, Any]) -> str:
+    """Where the app is mounted (links in the pages start with it)."""
+    return str(scope.get("root_path", "")).rstrip("/")
