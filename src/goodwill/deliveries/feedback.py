@@ -58,6 +58,9 @@ from goodwill.workspaces.service import Workspace
 MAX_COMMENT: Final = 2000
 MAX_TITLE: Final = 200
 MAX_TEXT: Final = 5000
+#: The answers a link (or staff) may record: an NPS score, a review's stars.
+NPS_SCALE: Final = range(0, 11)
+RATING_SCALE: Final = range(1, 6)
 _LINK_SOURCE: Final = "feedback link"
 UNSUBSCRIBE_SOURCE: Final = "unsubscribe link"
 
@@ -222,9 +225,19 @@ def _paragraphs(text: str | None, limit: int) -> str:
     return (text or "").replace("\r\n", "\n").strip()[:limit].strip()
 
 
-def nps_payload(score: int, comment: str | None, subject: Mapping[str, Any]) -> dict[str, Any]:
-    if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 10:
-        raise InvalidAnswer(f"an NPS score is a whole number from 0 to 10, not {score!r}")
+def _on_scale(value: int | None, scale: range, what: str) -> int:
+    """``value`` if it is a whole number on ``scale``; else the one message every caller shows."""
+    if value is None:
+        raise InvalidAnswer(f"please choose {what} from {scale[0]} to {scale[-1]}")
+    if isinstance(value, bool) or not isinstance(value, int) or value not in scale:
+        raise InvalidAnswer(f"please choose {what} from {scale[0]} to {scale[-1]}, not {value!r}")
+    return value
+
+
+def nps_payload(
+    score: int | None, comment: str | None, subject: Mapping[str, Any]
+) -> dict[str, Any]:
+    score = _on_scale(score, NPS_SCALE, "a number")
     payload = {**_subject_fields(subject), "score": score}
     text = _paragraphs(comment, MAX_COMMENT)
     if text:
@@ -233,10 +246,9 @@ def nps_payload(score: int, comment: str | None, subject: Mapping[str, Any]) -> 
 
 
 def review_payload(
-    rating: int, title: str | None, text: str | None, subject: Mapping[str, Any]
+    rating: int | None, title: str | None, text: str | None, subject: Mapping[str, Any]
 ) -> dict[str, Any]:
-    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
-        raise InvalidAnswer(f"a review rating is a whole number from 1 to 5, not {rating!r}")
+    rating = _on_scale(rating, RATING_SCALE, "a rating")
     payload = {**_subject_fields(subject), "rating": rating}
     for name, cleaned in (
         ("title", _one_line(title, MAX_TITLE)),
@@ -273,7 +285,7 @@ def answer_nps(
     signing_key: str,
     token: str,
     *,
-    score: int,
+    score: int | None,
     comment: str | None,
     now: datetime,
 ) -> Recorded:
@@ -288,7 +300,7 @@ def submit_review(
     signing_key: str,
     token: str,
     *,
-    rating: int,
+    rating: int | None,
     title: str | None,
     text: str | None,
     now: datetime,

@@ -113,6 +113,7 @@ def _nps_form(
         request,
         "nps.html",
         status=status,
+        scale=feedback.NPS_SCALE,
         about=_about(target.claim.subject),
         selected=selected,
         comment=comment,
@@ -137,7 +138,7 @@ def nps_page(
     if target.answer is not None:
         return _nps_thanks(request, target.answer, created=False)
     selected = _int_or_none(score)
-    return _nps_form(request, target, selected=selected if selected in range(11) else None)
+    return _nps_form(request, target, selected=selected if selected in feedback.NPS_SCALE else None)
 
 
 @router.post("/nps/{token}", response_class=HTMLResponse)
@@ -148,8 +149,6 @@ def nps_answer(
     now = request.app.state.clock()
 
     def work(conn: Connection) -> feedback.Recorded:
-        if value is None:
-            raise InvalidAnswer("please choose a number from 0 to 10")
         return feedback.answer_nps(
             conn, _key(request), token, score=value, comment=comment, now=now
         )
@@ -192,6 +191,7 @@ def _review_form(
         request,
         "review.html",
         status=status,
+        scale=feedback.RATING_SCALE,
         about=_about(target.claim.subject),
         selected=selected,
         title=title,
@@ -210,7 +210,9 @@ def review_page(
     if target.answer is not None:
         return _review_thanks(request, target.answer, created=False)
     selected = _int_or_none(rating)
-    return _review_form(request, target, selected=selected if selected in range(1, 6) else None)
+    return _review_form(
+        request, target, selected=selected if selected in feedback.RATING_SCALE else None
+    )
 
 
 @router.post("/r/{token}", response_class=HTMLResponse)
@@ -225,8 +227,6 @@ def review_submit(
     now = request.app.state.clock()
 
     def work(conn: Connection) -> feedback.Recorded:
-        if value is None:
-            raise InvalidAnswer("please choose a rating from 1 to 5")
         return feedback.submit_review(
             conn, _key(request), token, rating=value, title=title, text=text, now=now
         )
