@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+import sqlite3
+from collections.abc import Iterator, Sequence
+from typing import Any, Final
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Connection, any_, bindparam
+from sqlalchemy.dialects.postgresql import ARRAY
 
 
 def in_workspace_unindexed(column: Any, workspace_id: Any) -> ColumnElement[bool]:
@@ -17,3 +20,23 @@ def in_workspace_unindexed(column: Any, workspace_id: Any) -> ColumnElement[bool
     """
     condition: ColumnElement[bool] = (column + 0) == workspace_id
     return condition
+
+
+#: Values per ``IN (...)`` list on SQLite (under its bound-variable limit: 999 before 3.32) and
+#: per ``= ANY(array)`` parameter on PostgreSQL (a whole batch's keys travel as one array).
+SQLITE_IN: Final = 2000 if sqlite3.sqlite_version_info >= (3, 32) else 900
+PG_ARRAY: Final = 50_000
+
+
+def among(conn: Connection, column: Any, values: Sequence[Any]) -> Iterator[ColumnElement[bool]]:
+    """``column IN values`` as the few conditions the database takes best, one query each:
+    ``column = ANY(:array)`` on PostgreSQL (one parameter, bound and planned once, instead of
+    thousands), ``IN (...)`` lists under the variable limit on SQLite.  Nothing for no values."""
+    postgres = conn.dialect.name == "postgresql"
+    size = PG_ARRAY if postgres else SQLITE_IN
+    for start in range(0, len(values), size):
+        part = list(values[start : start + size])
+        if postgres:
+            yield column == any_(bindparam(None, part, type_=ARRAY(column.type)))
+        else:
+            yield column.in_(part)

@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     Connection,
     Table,
     and_,
-    any_,
     bindparam,
     delete,
     func,
@@ -28,20 +25,14 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 
 from goodwill.db import tables as t
 from goodwill.db.bulk import allocate_ids, analyze, sqlite_insert_values
-from goodwill.db.where import in_workspace_unindexed
+from goodwill.db.where import among, in_workspace_unindexed
 from goodwill.ingest.models import ImportKind
 from goodwill.kit.clock import as_utc
 from goodwill.workspaces.service import Workspace
 
-#: Keys per ``IN (...)`` query: under SQLite's variable limit (32766 since SQLite 3.32, 999
-#: before) and small enough for PostgreSQL to plan quickly.
-CHUNK = 2000 if sqlite3.sqlite_version_info >= (3, 32) else 900
-#: Keys per ``= ANY(array)`` query on PostgreSQL (a batch's keys in one query).
-PG_CHUNK = 50_000
 _PLAIN = re.compile(r"[ -!#-\[\]-~]*")  # printable ASCII without " and \
 
 
@@ -50,11 +41,6 @@ def json_string(value: str) -> str:
     if _PLAIN.fullmatch(value):
         return f'"{value}"'
     return json.dumps(value, ensure_ascii=False)
-
-
-def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 #: The tables each kind of import looks up and writes (their statistics are refreshed).
@@ -74,19 +60,6 @@ class IngestRepository:
         self.conn = conn
         self.ws = workspace.id
         self.postgres = conn.dialect.name == "postgresql"
-
-    # -- key lists -----------------------------------------------------------------------------
-    def _parts(self, items: Sequence[Any]) -> Iterator[Sequence[Any]]:
-        """``items`` in slices for one lookup each: under SQLite's variable limit, or (PostgreSQL,
-        where the keys travel as one array) large enough for a whole batch."""
-        return chunks(items, PG_CHUNK if self.postgres else CHUNK)
-
-    def _among(self, column: ColumnElement[Any], part: Sequence[Any]) -> ColumnElement[bool]:
-        """``column IN (part)``; on PostgreSQL ``column = ANY(:array)``, one parameter that is
-        bound and planned once instead of thousands."""
-        if self.postgres:
-            return column == any_(bindparam(None, list(part), type_=ARRAY(column.type)))
-        return column.in_(part)
 
     # -- storage form --------------------------------------------------------------------------
     def ts(self, value: datetime) -> str:
@@ -125,10 +98,10 @@ class IngestRepository:
         """value -> (identity id, person id) for the identities of ``kind`` that exist."""
         c = t.identities.c
         out: dict[str, tuple[int, int]] = {}
-        for part in self._parts(values):
+        for among_ in among(self.conn, c.value, values):
             rows = self.conn.execute(
                 select(c.value, c.id, c.person_id).where(
-                    c.workspace_id == self.ws, c.kind == kind, self._among(c.value, part)
+                    c.workspace_id == self.ws, c.kind == kind, among_
                 )
             )
             out.update((v, (int(i), int(p))) for v, i, p in rows)
@@ -140,10 +113,10 @@ class IngestRepository:
         """id -> (first name, last name, first seen) for live (not merged-away) persons."""
         c = t.persons.c
         out: dict[int, tuple[str | None, str | None, datetime | None]] = {}
-        for part in self._parts(ids):
+        for among_ in among(self.conn, c.id, ids):
             rows = self.conn.execute(
                 select(c.id, c.first_name, c.last_name, c.first_seen_at).where(
-                    c.workspace_id == self.ws, self._among(c.id, part)
+                    c.workspace_id == self.ws, among_
                 )
             )
             for pid, first, last, seen in rows:
@@ -154,10 +127,10 @@ class IngestRepository:
         """external id -> (order id, person id, content hash)."""
         c = t.orders.c
         out: dict[str, tuple[int, int, str]] = {}
-        for part in self._parts(external_ids):
+        for among_ in among(self.conn, c.external_id, external_ids):
             rows = self.conn.execute(
                 select(c.external_id, c.id, c.person_id, c.content_hash).where(
-                    c.workspace_id == self.ws, c.source == source, self._among(c.external_id, part)
+                    c.workspace_id == self.ws, c.source == source, among_
                 )
             )
             out.update((e, (int(i), int(p), h)) for e, i, p, h in rows)
@@ -186,12 +159,12 @@ class IngestRepository:
                     ).scalar_one()
                 )
             return total
-        for part in self._parts(ids):
+        for among_ in among(self.conn, c.order_id, ids):
             total += int(
                 self.conn.execute(
                     select(func.count()).where(
                         in_workspace_unindexed(c.workspace_id, self.ws),
-                        self._among(c.order_id, part),
+                        among_,
                     )
                 ).scalar_one()
             )
@@ -201,10 +174,10 @@ class IngestRepository:
         """sku -> (id, name, price_minor, currency)."""
         c = t.products.c
         out: dict[str, tuple[int, str, int | None, str | None]] = {}
-        for part in self._parts(keys):
+        for among_ in among(self.conn, c.sku, keys):
             rows = self.conn.execute(
                 select(c.sku, c.id, c.name, c.price_minor, c.currency).where(
-                    c.workspace_id == self.ws, self._among(c.sku, part)
+                    c.workspace_id == self.ws, among_
                 )
             )
             out.update((s, (int(i), n, p, cur)) for s, i, n, p, cur in rows)
@@ -213,11 +186,9 @@ class IngestRepository:
     def existing_keys(self, keys: Sequence[str]) -> set[str]:
         c = t.interactions.c
         out: set[str] = set()
-        for part in self._parts(keys):
+        for among_ in among(self.conn, c.idempotency_key, keys):
             rows = self.conn.execute(
-                select(c.idempotency_key).where(
-                    c.workspace_id == self.ws, self._among(c.idempotency_key, part)
-                )
+                select(c.idempotency_key).where(c.workspace_id == self.ws, among_)
             )
             out.update(r[0] for r in rows)
         return out
@@ -227,11 +198,11 @@ class IngestRepository:
     ) -> Iterator[tuple[int, str, datetime, int]]:
         """(person id, action, occurred at, id) of every event for (purpose, channel)."""
         c = t.consent_events.c
-        for part in self._parts(person_ids):
+        for among_ in among(self.conn, c.person_id, person_ids):
             rows = self.conn.execute(
                 select(c.person_id, c.action, c.occurred_at, c.id).where(
                     in_workspace_unindexed(c.workspace_id, self.ws),
-                    self._among(c.person_id, part),
+                    among_,
                     c.purpose == purpose,
                     c.channel == channel,
                 )
@@ -242,11 +213,9 @@ class IngestRepository:
     def accounts(self, keys: Sequence[str]) -> dict[str, int]:
         c = t.accounts.c
         out: dict[str, int] = {}
-        for part in self._parts(keys):
+        for among_ in among(self.conn, c.external_key, keys):
             rows = self.conn.execute(
-                select(c.external_key, c.id).where(
-                    c.workspace_id == self.ws, self._among(c.external_key, part)
-                )
+                select(c.external_key, c.id).where(c.workspace_id == self.ws, among_)
             )
             out.update((k, int(i)) for k, i in rows)
         return out
@@ -255,11 +224,11 @@ class IngestRepository:
         """(account id, person id) pairs with ``role`` for these persons."""
         c = t.memberships.c
         out: set[tuple[int, int]] = set()
-        for part in self._parts(person_ids):
+        for among_ in among(self.conn, c.person_id, person_ids):
             rows = self.conn.execute(
                 select(c.account_id, c.person_id).where(
                     in_workspace_unindexed(c.workspace_id, self.ws),
-                    self._among(c.person_id, part),
+                    among_,
                     c.role == role,
                 )
             )
@@ -269,11 +238,11 @@ class IngestRepository:
     def notes(self, person_ids: Sequence[int], author: str) -> set[tuple[int, str]]:
         c = t.notes.c
         out: set[tuple[int, str]] = set()
-        for part in self._parts(person_ids):
+        for among_ in among(self.conn, c.person_id, person_ids):
             rows = self.conn.execute(
                 select(c.person_id, c.body).where(
                     in_workspace_unindexed(c.workspace_id, self.ws),
-                    self._among(c.person_id, part),
+                    among_,
                     c.author == author,
                 )
             )
@@ -283,10 +252,8 @@ class IngestRepository:
     def person_tags(self, ids: Sequence[int]) -> dict[int, list[str]]:
         c = t.persons.c
         out: dict[int, list[str]] = {}
-        for part in self._parts(ids):
-            rows = self.conn.execute(
-                select(c.id, c.tags).where(c.workspace_id == self.ws, self._among(c.id, part))
-            )
+        for among_ in among(self.conn, c.id, ids):
+            rows = self.conn.execute(select(c.id, c.tags).where(c.workspace_id == self.ws, among_))
             out.update((int(i), list(tags or [])) for i, tags in rows)
         return out
 
@@ -324,11 +291,9 @@ class IngestRepository:
 
     def delete_lines(self, order_ids: Sequence[int]) -> None:
         c = t.order_lines.c
-        for part in self._parts(order_ids):
+        for among_ in among(self.conn, c.order_id, order_ids):
             self.conn.execute(
-                delete(t.order_lines).where(
-                    in_workspace_unindexed(c.workspace_id, self.ws), self._among(c.order_id, part)
-                )
+                delete(t.order_lines).where(in_workspace_unindexed(c.workspace_id, self.ws), among_)
             )
 
     # -- import runs ---------------------------------------------------------------------------

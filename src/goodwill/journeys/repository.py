@@ -4,51 +4,29 @@ reads the scheduler needs (new interactions, person snapshots for the engine).""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
-    ColumnElement,
     Connection,
-    any_,
-    bindparam,
     func,
     insert,
     select,
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 
 from goodwill.db import tables as t
 from goodwill.db.bulk import allocate_ids, analyze, sqlite_chunks, sqlite_insert_values
+from goodwill.db.where import among
 from goodwill.workspaces.service import Workspace
-
-_IN = 500  # ids per IN (...) list, well under SQLite's variable limit
-
-
-def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
-    for start in range(0, len(ids), _IN):
-        yield ids[start : start + _IN]
 
 
 class JourneyRepository:
     def __init__(self, conn: Connection, workspace: Workspace) -> None:
         self.conn = conn
         self.ws = workspace.id
-
-    def _among(self, column: Any, ids: Sequence[int]) -> Iterator[ColumnElement[bool]]:
-        """``column IN ids`` as few statements as the database allows: one ``= ANY(array)`` on
-        PostgreSQL, lists of :data:`_IN` on SQLite."""
-        ids = list(ids)
-        if self.conn.dialect.name == "postgresql":
-            if ids:
-                yield column == any_(bindparam(None, ids, type_=ARRAY(BigInteger)))
-            return
-        for chunk in _chunks(ids):
-            yield column.in_(chunk)
 
     # -- definitions ---------------------------------------------------------------------------
     def journey_row(self, key: str) -> Any | None:
@@ -215,9 +193,9 @@ class JourneyRepository:
             .scalar_subquery()
         )
         out: dict[int, tuple[str, int, int | None]] = {}
-        for among in self._among(o.id, order_ids):
+        for among_ in among(self.conn, o.id, order_ids):
             for r in self.conn.execute(
-                select(o.id, o.external_id, index, opinion).where(o.workspace_id == self.ws, among)
+                select(o.id, o.external_id, index, opinion).where(o.workspace_id == self.ws, among_)
             ):
                 out[int(r[0])] = (str(r[1]), int(r[2]), None if r[3] is None else int(r[3]))
         return out
@@ -226,12 +204,12 @@ class JourneyRepository:
     def persons(self, ids: Sequence[int]) -> list[Any]:
         p = t.persons.c
         rows: list[Any] = []
-        for among in self._among(p.id, ids):
+        for among_ in among(self.conn, p.id, ids):
             rows.extend(
                 self.conn.execute(
                     select(
                         p.id, p.first_name, p.last_name, p.timezone, p.locale, p.owner, p.tags
-                    ).where(p.workspace_id == self.ws, among, p.merged_into_id.is_(None))
+                    ).where(p.workspace_id == self.ws, among_, p.merged_into_id.is_(None))
                 )
             )
         return rows
@@ -245,7 +223,7 @@ class JourneyRepository:
         latest = runs[0]
         run = latest.id
         rows: list[Any] = []
-        for among in self._among(s.person_id, ids):
+        for among_ in among(self.conn, s.person_id, ids):
             rows.extend(
                 self.conn.execute(
                     select(
@@ -256,7 +234,7 @@ class JourneyRepository:
                         s.health,
                         s.segment,
                         s.nps_last,
-                    ).where(s.run_id == run, among)
+                    ).where(s.run_id == run, among_)
                 )
             )
         return str(latest.currency), rows
@@ -264,12 +242,12 @@ class JourneyRepository:
     def accounts_of(self, ids: Sequence[int]) -> list[Any]:
         m, a = t.memberships.c, t.accounts.c
         rows: list[Any] = []
-        for among in self._among(m.person_id, ids):
+        for among_ in among(self.conn, m.person_id, ids):
             rows.extend(
                 self.conn.execute(
                     select(m.person_id, a.id, a.owner)
                     .join_from(t.memberships, t.accounts, m.account_id == a.id)
-                    .where(m.workspace_id == self.ws, m.active.is_(True), among)
+                    .where(m.workspace_id == self.ws, m.active.is_(True), among_)
                     .order_by(m.person_id, a.id)
                 )
             )
@@ -278,12 +256,12 @@ class JourneyRepository:
     def dates_of(self, ids: Sequence[int]) -> list[Any]:
         d = t.important_dates.c
         rows: list[Any] = []
-        for among in self._among(d.person_id, ids):
+        for among_ in among(self.conn, d.person_id, ids):
             rows.extend(
                 self.conn.execute(
                     select(
                         d.person_id, d.kind, d.month, d.day, d.year, d.label, d.recurrence
-                    ).where(d.workspace_id == self.ws, among)
+                    ).where(d.workspace_id == self.ws, among_)
                 )
             )
         return rows
@@ -303,7 +281,7 @@ class JourneyRepository:
     def enrolments_of(self, person_ids: Sequence[int], journey_ids: Sequence[int]) -> list[Any]:
         e = t.enrolments.c
         rows: list[Any] = []
-        for among in self._among(e.person_id, person_ids):
+        for among_ in among(self.conn, e.person_id, person_ids):
             rows.extend(
                 self.conn.execute(
                     select(
@@ -317,7 +295,7 @@ class JourneyRepository:
                         e.state,
                     ).where(
                         e.workspace_id == self.ws,
-                        among,
+                        among_,
                         e.journey_id.in_(list(journey_ids)),
                     )
                 )
@@ -450,14 +428,14 @@ class JourneyRepository:
         since = min(r.entered_at for r in enrolled)
         people = sorted({int(r.person_id) for r in enrolled})
         orders: list[Any] = []
-        for chunk in _chunks(people):
+        for among_ in among(self.conn, o.person_id, people):
             orders.extend(
                 self.conn.execute(
                     select(
                         o.person_id, o.placed_at, o.total_minor - o.refunded_minor, o.currency
                     ).where(
                         o.workspace_id == self.ws,
-                        o.person_id.in_(chunk),
+                        among_,
                         o.status != "cancelled",
                         o.placed_at > since,
                     )
