@@ -27,15 +27,33 @@ def _is_json(table: Table, name: str) -> bool:
 _PLAIN = (int, str, float)
 
 
+def sqlite_ts(value: datetime | None) -> str | None:
+    """SQLAlchemy's SQLite text for a timestamp: UTC without offset, always with microseconds
+    (a naive value is UTC, as everywhere in the store)."""
+    if value is None:
+        return None
+    zone = value.tzinfo
+    if zone is not None and zone is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:26]  # without the "+00:00" of an aware UTC
+
+
+def copy_ts(value: datetime | None) -> str:
+    """A timestamp in PostgreSQL ``COPY`` text (``\\N`` for NULL; a naive value is UTC)."""
+    if value is None:
+        return "\\N"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.isoformat()
+
+
 def _sqlite_value(value: Any, *, as_json: bool, as_bool: bool) -> Any:
     if value is None or (type(value) in _PLAIN and not as_bool and not as_json):
         return value
     if as_json:
         return json.dumps(value, separators=(",", ":"), default=str)
     if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC)
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+        return sqlite_ts(value)
     if as_bool:
         return 1 if value else 0
     return value

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 
 from goodwill.db import tables as t
-from goodwill.db.bulk import allocate_ids, analyze, sqlite_insert_values
+from goodwill.db.bulk import allocate_ids, analyze, copy_ts, sqlite_insert_values, sqlite_ts
 from goodwill.db.where import among, in_workspace_unindexed
 from goodwill.ingest.models import ImportKind
 from goodwill.kit.clock import as_utc
@@ -65,10 +65,7 @@ class IngestRepository:
     def ts(self, value: datetime) -> str:
         """An aware datetime as the store keeps it: UTC, in SQLAlchemy's SQLite text format
         (``2026-09-03 14:15:00.000000``), or ISO with offset for PostgreSQL."""
-        if value.tzinfo is not UTC:
-            value = as_utc(value)  # a naive value is UTC, as everywhere in the store
-        text = value.isoformat(" ", "microseconds")
-        return text if self.postgres else text[:26]
+        return copy_ts(value) if self.postgres else str(sqlite_ts(value))
 
     @staticmethod
     def json(value: Any) -> str:

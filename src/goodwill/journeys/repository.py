@@ -18,7 +18,14 @@ from sqlalchemy import (
 )
 
 from goodwill.db import tables as t
-from goodwill.db.bulk import allocate_ids, analyze, sqlite_chunks, sqlite_insert_values
+from goodwill.db.bulk import (
+    allocate_ids,
+    analyze,
+    copy_ts,
+    sqlite_chunks,
+    sqlite_insert_values,
+    sqlite_ts,
+)
 from goodwill.db.where import among
 from goodwill.workspaces.service import Workspace
 
@@ -334,7 +341,7 @@ class JourneyRepository:
             return
         raw: Any = self.conn.connection.dbapi_connection
         postgres = self.conn.dialect.name == "postgresql"
-        ts = _pg_ts if postgres else _sqlite_ts
+        ts = _pg_ts if postgres else sqlite_ts
         mark = "%s" if postgres else "?"
         sql = (
             f"UPDATE enrolments SET status = {mark}, state = {mark}, wake_at = {mark}, "
@@ -511,28 +518,10 @@ _COPY_CHUNK = 5000
 SQLITE_MANY_ROWS = sqlite3.sqlite_version_info >= (3, 33, 0)
 
 
-def _sqlite_ts(value: datetime | None) -> str | None:
-    """SQLAlchemy's SQLite text for a timestamp: naive UTC, always with microseconds."""
-    if value is None:
-        return None
-    zone = value.tzinfo
-    if zone is not None and zone is not UTC:
-        value = value.astimezone(UTC)
-    return value.isoformat(" ", "microseconds")[:26]  # without the "+00:00" of an aware UTC
-
-
 def _pg_ts(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value
-
-
-def _copy_ts(value: datetime | None) -> str:
-    if value is None:
-        return "\\N"
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.isoformat()
 
 
 def _copy_str(value: str | None) -> str:
@@ -570,7 +559,7 @@ _COPY: dict[str, Callable[[Any], str]] = {
     "s": _copy_str,
     "b": _copy_bool,
     "j": _copy_json,
-    "t": _copy_ts,
+    "t": copy_ts,
 }
 
 
@@ -600,7 +589,7 @@ def _write(
     col_sql = ", ".join(f'"{c}"' for c in ("workspace_id", *columns))
     memo: dict[int, Any] = {}
     postgres = conn.dialect.name == "postgresql"
-    to_text = _copy_ts if postgres else _sqlite_ts
+    to_text = copy_ts if postgres else sqlite_ts
 
     def ts(value: datetime | None) -> Any:
         key = id(value)

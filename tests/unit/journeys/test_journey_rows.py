@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from goodwill.consent.models import Purpose
+from goodwill.db.bulk import copy_ts, sqlite_ts
 from goodwill.journeys import (
     CallWebhook,
     CreateTask,
@@ -30,8 +31,6 @@ from goodwill.journeys.repository import (
     ENROLMENT_KINDS,
     OUTBOX_KINDS,
     SQLITE_ROWS,
-    _copy_ts,
-    _sqlite_ts,
     generic_copy_lines,
     generic_sqlite_rows,
 )
@@ -140,24 +139,24 @@ def test_the_hot_table_rows_equal_the_general_conversion() -> None:
         ("outbox", OUTBOX_KINDS, _outbox_rows()),
         ("enrolments", ENROLMENT_KINDS, _enrolment_rows()),
     ]:
-        assert SQLITE_ROWS[table](3, rows, _sqlite_ts) == generic_sqlite_rows(
-            kinds, 3, rows, _sqlite_ts
+        assert SQLITE_ROWS[table](3, rows, sqlite_ts) == generic_sqlite_rows(
+            kinds, 3, rows, sqlite_ts
         )
-        assert COPY_LINES[table]("3", rows, _copy_ts) == generic_copy_lines(
-            kinds, "3", rows, _copy_ts
+        assert COPY_LINES[table]("3", rows, copy_ts) == generic_copy_lines(
+            kinds, "3", rows, copy_ts
         )
 
 
 def test_stored_values_follow_the_storage_conventions() -> None:
-    [first, second] = COPY_LINES["outbox"]("3", _outbox_rows(), _copy_ts)
+    [first, second] = COPY_LINES["outbox"]("3", _outbox_rows(), copy_ts)
     fields = second.split("\t")
     assert fields[3] == "6:tab\\there:1" and fields[12] == "line\\nbreak\\\\"
     assert fields[10] == "2026-06-01T10:00:00+01:00"
     assert first.split("\t")[8] == '{"a":"\\\\u2192"}'  # COPY doubles the backslash
-    sqlite = SQLITE_ROWS["enrolments"](3, _enrolment_rows(), _sqlite_ts)
+    sqlite = SQLITE_ROWS["enrolments"](3, _enrolment_rows(), sqlite_ts)
     # SQLAlchemy's SQLite form: naive UTC with microseconds; booleans as 0/1
     assert sqlite[0][9] == "2026-03-02 09:30:00.123456" and sqlite[0][6] == 0
     assert sqlite[1][6] == 1 and sqlite[1][11] == "2026-03-02 09:30:00.123456"
-    assert _sqlite_ts(datetime(2026, 6, 1, 10, 0, tzinfo=LISBON_SUMMER)) == (
+    assert sqlite_ts(datetime(2026, 6, 1, 10, 0, tzinfo=LISBON_SUMMER)) == (
         "2026-06-01 09:00:00.000000"
     )
