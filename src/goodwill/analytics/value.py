@@ -39,14 +39,20 @@ def _horizon_table(
     return model._future_if_alive(model._p(), times[:, None], ux[None, :], uT[None, :])
 
 
-def _discount_profile(
-    model: PurchaseModel, ux: FloatArray, uT: FloatArray, months: int, rate: float, ppm: float
-) -> FloatArray:
-    """Σ_k (F(k·ppm) - F((k-1)·ppm)) / (1 + rate)^k per pair, F = future purchases if alive."""
-    times = ppm * np.arange(0, months + 1, dtype=np.float64)
-    table = _horizon_table(model, ux, uT, times)
-    factors = (1.0 + rate) ** -np.arange(1, months + 1, dtype=np.float64)
-    return np.asarray(np.einsum("k,kp->p", factors, np.diff(table, axis=0)), dtype=np.float64)
+def _check_discounting(months: int, rate: float) -> None:
+    if months < 1 or rate <= -1:
+        raise AnalyticsError("months must be >= 1 and discount_rate > -1")
+
+
+def _discounted(cumulative: FloatArray, rate: float) -> FloatArray:
+    """Σ_k (F_k - F_(k-1)) / (1 + rate)^k per column, from the cumulative F_1..F_months in rows
+    (F_0 = 0: no purchases in no time)."""
+    factors = (1.0 + rate) ** -np.arange(1, cumulative.shape[0] + 1, dtype=np.float64)
+    return np.asarray(factors @ np.diff(cumulative, axis=0, prepend=0.0), dtype=np.float64)
+
+
+def _monthly_times(months: int, ppm: float) -> FloatArray:
+    return ppm * np.arange(1, months + 1, dtype=np.float64)
 
 
 def discounted_purchases(
@@ -60,11 +66,11 @@ def discounted_purchases(
     periods_per_month: float,
 ) -> FloatArray:
     """Sum over months k = 1..months of E[purchases in month k] / (1 + discount_rate)^k."""
-    if months < 1 or discount_rate <= -1:
-        raise AnalyticsError("months must be >= 1 and discount_rate > -1")
+    _check_discounting(months, discount_rate)
     x, tx, t_end = customer_arrays(frequency, recency, T)
     ux, uT, inverse = group_pairs(x, t_end)
-    profile = _discount_profile(model, ux, uT, months, discount_rate, periods_per_month)
+    table = _horizon_table(model, ux, uT, _monthly_times(months, periods_per_month))
+    profile = _discounted(table, discount_rate)
     alive = model._p_alive(model._p(), x, tx, t_end)  # the same P(alive) as ``score``
     return np.asarray(alive * profile[inverse], dtype=np.float64)
 
@@ -87,15 +93,15 @@ def score(
     are computed per customer; the forecast series (every horizon in one loop) run on two halves
     of the pairs; the per-customer products on two halves of the rows.
     """
-    if spend_model is not None and (months < 1 or discount_rate <= -1):
-        raise AnalyticsError("months must be >= 1 and discount_rate > -1")
+    if spend_model is not None:
+        _check_discounting(months, discount_rate)
     cols = ("frequency", "recency", "T") + (("monetary_value",) if spend_model else ())
     arrays = frame_columns(frame, cols)
     x, tx, t_end = customer_arrays(arrays[0], arrays[1], arrays[2])
     p = model._p()
     times = np.array([float(horizon)])
     if spend_model is not None:
-        times = np.concatenate([times, periods_per_month * np.arange(1, months + 1.0)])
+        times = np.concatenate([times, _monthly_times(months, periods_per_month)])
 
     def per_customer() -> tuple[FloatArray, FloatArray | None]:
         alive = model._p_alive(p, x, tx, t_end)
@@ -112,8 +118,7 @@ def score(
     )
     per_pair = [table[0]]
     if spend is not None:
-        factors = (1.0 + discount_rate) ** -np.arange(1, months + 1, dtype=np.float64)
-        per_pair.append(factors @ np.diff(table[1:], axis=0, prepend=0.0))  # discounted flows
+        per_pair.append(_discounted(table[1:], discount_rate))  # discounted flows
     outputs = np.empty((len(per_pair), x.shape[0]))
 
     def finish(rows: slice) -> None:
